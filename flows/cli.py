@@ -1,0 +1,189 @@
+"""`feedback`: the command line of Feedback Pipeline.
+
+feedback run     land a delivery, ingest, build and publish (the nightly flow)
+feedback ingest  land and validate a delivery only (no dbt)
+feedback build   run dbt build on what is already ingested
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from flows.settings import (
+    ENV_EXPORT_URL,
+    ENV_LANDING_DIR,
+    ENV_MAPPING,
+    ENV_REPORTS_DIR,
+    ENV_WAREHOUSE,
+    Settings,
+)
+
+# Show the ingest package's log lines in Prefect's run log and console.
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "ingest")
+
+
+def _timestamp(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _add_locations(parser: argparse.ArgumentParser, reports: bool = True) -> None:
+    parser.add_argument(
+        "--landing-dir",
+        help=f"landing zone (env {ENV_LANDING_DIR}; default data/landing)",
+    )
+    parser.add_argument(
+        "--warehouse",
+        help=f"DuckDB file to build into (env {ENV_WAREHOUSE}; default warehouse/feedback.duckdb)",
+    )
+    if reports:
+        parser.add_argument(
+            "--reports-dir", help=f"outputs folder (env {ENV_REPORTS_DIR}; default reports)"
+        )
+
+
+def _add_source(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--source-dir", type=Path, help="a delivery folder in the canonical format (or --mapping's)"
+    )
+    source.add_argument(
+        "--export-url",
+        default=os.environ.get(ENV_EXPORT_URL),
+        help=f"base URL of the case system's export API (env {ENV_EXPORT_URL});"
+        " token from FEEDBACK_EXPORT_TOKEN",
+    )
+    parser.add_argument(
+        "--since",
+        type=_timestamp,
+        help="export API: only records modified since this ISO timestamp (UTC unless given)",
+    )
+    parser.add_argument(
+        "--mapping",
+        help=f"column-mapping YAML of the case system (env {ENV_MAPPING}; default canonical)",
+    )
+    parser.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        help="run date for the 'not in the future' rule (default today)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="feedback",
+        description="Feedback Pipeline: council complaints data to the annual feedback report.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="land a delivery, ingest, build and publish (the nightly flow)",
+        description="Run the nightly flow: land -> ingest -> dbt build -> publish.",
+    )
+    _add_source(run)
+    _add_locations(run)
+    run.set_defaults(handler=_cmd_run)
+
+    ingest = sub.add_parser(
+        "ingest",
+        help="land and validate a delivery without building",
+        description="Land a delivery (if given) and validate every delivery not yet ingested.",
+    )
+    _add_source(ingest)
+    _add_locations(ingest, reports=False)
+    ingest.set_defaults(handler=_cmd_ingest)
+
+    build = sub.add_parser(
+        "build",
+        help="run dbt build on what is already ingested",
+        description="Build and test every dbt model into the warehouse.",
+    )
+    _add_locations(build, reports=False)
+    build.add_argument("--select", help="dbt node selection (default: everything)")
+    build.set_defaults(handler=_cmd_build)
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from flows.nightly import nightly
+    from flows.publish import overview_lines
+
+    state = nightly(
+        source_dir=str(args.source_dir) if args.source_dir else None,
+        export_url=args.export_url,
+        modified_since=args.since,
+        landing_dir=args.landing_dir,
+        warehouse=args.warehouse,
+        reports_dir=args.reports_dir,
+        mapping=args.mapping,
+        as_of=args.as_of,
+        return_state=True,
+    )
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, BaseException):
+        print(f"\nThe nightly run failed: {summary}", file=sys.stderr)
+        return 1
+    settings = Settings.resolve(args.landing_dir, args.warehouse, args.reports_dir)
+    print()
+    print(f"Warehouse: {settings.warehouse}")
+    print(f"Reports:   {settings.reports_dir}")
+    print(
+        f"Rows read {summary['rows_read']}, accepted {summary['rows_accepted']},"
+        f" rejected {summary['rows_rejected']} (see audit.rejected_rows);"
+        f" models built {summary['models_built']}, tests passed {summary['tests_passed']}"
+    )
+    print("Table 1, latest year:")
+    for line in overview_lines(settings.warehouse):
+        print(f"  {line}")
+    if state.is_failed():
+        print(f"\nFAILED: {state.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.landing import land_delivery
+    from ingest.mapping import load_mapping
+    from ingest.run import ingest_pending
+    from ingest.sources.http_export import HttpExportConfig, fetch_export
+
+    settings = Settings.resolve(args.landing_dir, args.warehouse, None, args.mapping)
+    if args.source_dir:
+        land_delivery(args.source_dir, settings.landing_dir, source=f"folder:{args.source_dir}")
+    elif args.export_url:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="feedback-export-") as tmp:
+            fetch_export(HttpExportConfig(args.export_url, modified_since=args.since), Path(tmp))
+            land_delivery(Path(tmp), settings.landing_dir, source=f"http:{args.export_url}")
+    report = ingest_pending(settings.landing_dir, load_mapping(settings.mapping), args.as_of)
+    print(json.dumps(report.as_dict(), indent=2))
+    return 1 if report.failed_files else 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from flows.dbt_build import run_dbt
+
+    settings = Settings.resolve(args.landing_dir, args.warehouse)
+    extra = ["--select", args.select] if args.select else []
+    summary = run_dbt(settings, "build", extra, logger=logging.getLogger("dbt"))
+    print(json.dumps(summary.as_dict(), indent=2))
+    return 0 if summary.success else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command != "run":  # `run` logs through Prefect
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

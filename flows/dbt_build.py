@@ -1,0 +1,117 @@
+"""Run dbt in-process through its Python API (dbtRunner), forwarding its log to a logger."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from flows.settings import PROJECT_DIR, Settings
+
+
+class DbtBuildError(RuntimeError):
+    """dbt failed: a model errored or a test of severity error failed."""
+
+
+@dataclass
+class DbtSummary:
+    command: str
+    success: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def models_built(self) -> int:
+        return self.counts.get("model:success", 0)
+
+    @property
+    def tests_passed(self) -> int:
+        return self.counts.get("test:pass", 0)
+
+    def as_dict(self) -> dict:
+        return {
+            "command": self.command,
+            "success": self.success,
+            "models_built": self.models_built,
+            "tests_passed": self.tests_passed,
+            "counts": self.counts,
+            "failures": self.failures,
+        }
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a run.
+
+    Without this the warehouse stays open with dbt's configuration and the publish step
+    (or a BI tool) cannot open it afterwards in the same process.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # another adapter
+        return
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
+def run_dbt(
+    settings: Settings,
+    command: str = "build",
+    extra_args: list[str] | None = None,
+    logger: logging.Logger | logging.LoggerAdapter | None = None,
+) -> DbtSummary:
+    """Run `dbt <command>` on the project against the settings' warehouse and landing zone."""
+    from dbt.cli.main import dbtRunner
+
+    log = logger or logging.getLogger(__name__)
+
+    def forward(event) -> None:  # dbt's own log lines, at info level and above
+        level = getattr(event.info, "level", "debug")
+        if level in ("info", "warn", "error") and event.info.msg:
+            log.log(logging.getLevelName(level.upper().replace("WARN", "WARNING")), event.info.msg)
+
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    args = [
+        command,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--quiet",
+        *(extra_args or []),
+    ]
+    with _environment(settings.dbt_environment()):
+        try:
+            result = dbtRunner(callbacks=[forward]).invoke(args)
+        finally:
+            _release_duckdb()
+    summary = DbtSummary(command=command, success=bool(result.success))
+    if result.exception is not None:
+        raise DbtBuildError(f"dbt {command} could not run: {result.exception}")
+    counts: Counter[str] = Counter()
+    for node_result in getattr(result.result, "results", None) or []:
+        resource = getattr(node_result.node, "resource_type", "node")
+        status = str(node_result.status)
+        counts[f"{resource}:{status}"] += 1
+        if status in ("error", "fail"):
+            summary.failures.append(f"{node_result.node.name}: {node_result.message}")
+    summary.counts = dict(sorted(counts.items()))
+    return summary

@@ -1,0 +1,136 @@
+"""The nightly refresh: land new case exports -> ingest -> dbt build -> publish.
+
+The flow only orchestrates: landing, validation, dbt and publishing live in their own
+modules. It returns a summary (rows in, accepted, rejected, models built, tests passed)
+and ends Failed, after building what it could, when a delivered file could not be read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.states import Completed, Failed, State
+
+from flows.dbt_build import DbtBuildError, run_dbt
+from flows.publish import publish_reports
+from flows.settings import Settings
+from ingest.landing import land_delivery
+from ingest.mapping import load_mapping
+from ingest.run import ingest_pending
+from ingest.sources.http_export import HttpExportConfig, fetch_export
+
+
+@task(name="land-folder")
+def land_folder(source_dir: Path, landing_dir: Path) -> dict[str, Any]:
+    """Copy a folder drop's new files into the landing zone."""
+    result = land_delivery(source_dir, landing_dir, source=f"folder:{source_dir}")
+    return _landing_summary(result)
+
+
+@task(name="land-http-export", retries=2, retry_delay_seconds=[30, 120])
+def land_http_export(
+    export_url: str, modified_since: dt.datetime | None, landing_dir: Path
+) -> dict[str, Any]:
+    """Pull the export API's files, then land them like a folder drop."""
+    with tempfile.TemporaryDirectory(prefix="feedback-export-") as tmp:
+        fetch_export(
+            HttpExportConfig(base_url=export_url, modified_since=modified_since), Path(tmp)
+        )
+        result = land_delivery(Path(tmp), landing_dir, source=f"http:{export_url}")
+    return _landing_summary(result)
+
+
+def _landing_summary(result) -> dict[str, Any]:
+    logger = get_run_logger()
+    if result.delivery is None:
+        logger.info("Nothing new to land (%d file(s) already held)", len(result.duplicates))
+    else:
+        logger.info("Landed %s: %s", result.delivery.delivery_id, ", ".join(result.landed))
+    for duplicate in result.duplicates:
+        logger.info("Already landed in %s: %s", duplicate["landed_in"], duplicate["name"])
+    return {
+        "delivery_id": result.delivery.delivery_id if result.delivery else None,
+        "files_landed": result.landed,
+        "files_already_held": [d["name"] for d in result.duplicates],
+    }
+
+
+@task(name="ingest")
+def ingest(landing_dir: Path, mapping_path: Path | None, as_of: dt.date) -> dict[str, Any]:
+    """Validate every landed delivery not yet ingested."""
+    report = ingest_pending(landing_dir, load_mapping(mapping_path), as_of)
+    logger = get_run_logger()
+    for outcome in report.files:
+        if outcome.status == "failed":
+            logger.error("%s: %s", outcome.source_file, outcome.message)
+        elif outcome.status == "loaded":
+            logger.info(outcome.message)
+    if report.absent_optional_entities:
+        logger.info(
+            "Optional inputs never delivered (their marts are empty): %s",
+            ", ".join(report.absent_optional_entities),
+        )
+    return report.as_dict()
+
+
+@task(name="dbt-build")
+def dbt_build(settings: Settings) -> dict[str, Any]:
+    """Build and test every model (seeds, staging, intermediate, marts)."""
+    summary = run_dbt(settings, "build", logger=get_run_logger())
+    if not summary.success:
+        raise DbtBuildError("dbt build failed: " + "; ".join(summary.failures))
+    return summary.as_dict()
+
+
+@task(name="publish", retries=1, retry_delay_seconds=5)
+def publish(settings: Settings, summary: dict[str, Any]) -> list[str]:
+    """Export the report marts and the run summary to the reports folder."""
+    return [str(p) for p in publish_reports(settings.warehouse, settings.reports_dir, summary)]
+
+
+@flow(name="nightly", log_prints=True)
+def nightly(
+    source_dir: str | None = None,
+    export_url: str | None = None,
+    modified_since: dt.datetime | None = None,
+    landing_dir: str | None = None,
+    warehouse: str | None = None,
+    reports_dir: str | None = None,
+    mapping: str | None = None,
+    as_of: dt.date | None = None,
+) -> State:
+    """Refresh the warehouse from the case management system's exports."""
+    settings = Settings.resolve(landing_dir, warehouse, reports_dir, mapping)
+    landing: dict[str, Any] = {}
+    if source_dir:
+        landing = land_folder(Path(source_dir).resolve(), settings.landing_dir)
+    elif export_url:
+        landing = land_http_export(export_url, modified_since, settings.landing_dir)
+    ingested = ingest(settings.landing_dir, settings.mapping, as_of or dt.date.today())
+    built = dbt_build(settings)
+    summary = {
+        "warehouse": str(settings.warehouse),
+        "landing_dir": str(settings.landing_dir),
+        "reports_dir": str(settings.reports_dir),
+        "landing": landing,
+        "rows_read": ingested["rows_read"],
+        "rows_accepted": ingested["rows_accepted"],
+        "rows_rejected": ingested["rows_rejected"],
+        "failed_files": ingested["failed_files"],
+        "absent_optional_entities": ingested["absent_optional_entities"],
+        "files": ingested["files"],
+        "models_built": built["models_built"],
+        "tests_passed": built["tests_passed"],
+        "dbt": built,
+    }
+    publish(settings, summary)
+    if ingested["failed_files"]:
+        return Failed(
+            message="Unreadable delivery file(s): " + "; ".join(ingested["failed_files"]),
+            data=summary,
+        )
+    return Completed(message="Nightly refresh complete", data=summary)

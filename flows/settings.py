@@ -1,0 +1,48 @@
+"""Where things live: every location has a default, an environment variable and a CLI option."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+ENV_LANDING_DIR = "FEEDBACK_LANDING_DIR"
+ENV_WAREHOUSE = "FEEDBACK_WAREHOUSE"
+ENV_REPORTS_DIR = "FEEDBACK_REPORTS_DIR"
+ENV_EXPORT_URL = "FEEDBACK_EXPORT_URL"
+ENV_MAPPING = "FEEDBACK_MAPPING"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    reports_dir: Path
+    mapping: Path | None = None
+
+    @classmethod
+    def resolve(
+        cls,
+        landing_dir: str | Path | None = None,
+        warehouse: str | Path | None = None,
+        reports_dir: str | Path | None = None,
+        mapping: str | Path | None = None,
+    ) -> Settings:
+        """Option, else environment variable, else the default (relative to the cwd)."""
+
+        def pick(option: str | Path | None, env: str, default: str | None) -> Path | None:
+            value = option or os.environ.get(env) or default
+            return Path(value).expanduser().resolve() if value else None
+
+        return cls(
+            landing_dir=pick(landing_dir, ENV_LANDING_DIR, "data/landing"),
+            warehouse=pick(warehouse, ENV_WAREHOUSE, "warehouse/feedback.duckdb"),
+            reports_dir=pick(reports_dir, ENV_REPORTS_DIR, "reports"),
+            mapping=pick(mapping, ENV_MAPPING, None),
+        )
+
+    def dbt_environment(self) -> dict[str, str]:
+        """Environment variables that profiles.yml and the dbt sources read."""
+        return {ENV_WAREHOUSE: str(self.warehouse), ENV_LANDING_DIR: str(self.landing_dir)}

@@ -1,0 +1,232 @@
+"""Ingest landed deliveries: read, map and validate each file; keep what was rejected and why.
+
+For every delivery still `landed`, each file is matched to a canonical entity through the
+column mapping, normalised by `ingest.readers` and validated by `ingest.validate`. The
+delivery's rejected rows and per-file counts are written next to the accepted Parquet in
+`<landing>/_validated/`, where dbt reads them. A file that cannot be read at all is reported
+(status `failed`, with the reason) and the delivery's other files are still processed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ingest.contract import ENTITIES, OPTIONAL_ENTITIES
+from ingest.landing import VALIDATED_DIR, Delivery, pending_deliveries
+from ingest.mapping import Mapping
+from ingest.readers import UnreadableFileError, read_delivery_file
+from ingest.validate import (
+    REJECTED_ROWS_DDL,
+    DeliveryFile,
+    q,
+    validate_file,
+    write_empty_schema,
+)
+
+log = logging.getLogger(__name__)
+
+STATS_DDL = """
+create table ingest_file_stats (
+    delivery_id varchar, delivered_at timestamp, source_file varchar, entity varchar,
+    status varchar, rows_read integer, rows_accepted integer, rows_rejected integer,
+    encoding varchar, message varchar
+)
+"""
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    delivery_id: str
+    source_file: str
+    entity: str | None
+    status: str  # loaded | failed | ignored
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    message: str = ""
+
+
+@dataclass
+class IngestReport:
+    deliveries: list[str] = field(default_factory=list)
+    files: list[FileOutcome] = field(default_factory=list)
+    absent_optional_entities: list[str] = field(default_factory=list)
+
+    def total(self, measure: str) -> int:
+        return sum(getattr(f, measure) for f in self.files)
+
+    @property
+    def failed_files(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == "failed"]
+
+    def as_dict(self) -> dict:
+        return {
+            "deliveries": self.deliveries,
+            "rows_read": self.total("rows_read"),
+            "rows_accepted": self.total("rows_accepted"),
+            "rows_rejected": self.total("rows_rejected"),
+            "files": [asdict(f) for f in self.files],
+            "failed_files": [f"{f.source_file}: {f.message}" for f in self.failed_files],
+            "absent_optional_entities": self.absent_optional_entities,
+        }
+
+
+def validated_root(landing_root: Path) -> Path:
+    return landing_root / VALIDATED_DIR
+
+
+def ingest_pending(
+    landing_root: Path, mapping: Mapping, as_of: dt.date | None = None
+) -> IngestReport:
+    """Validate every delivery not yet ingested, oldest first."""
+    as_of = as_of or dt.date.today()
+    report = IngestReport()
+    with duckdb.connect() as con:
+        write_empty_schema(con, validated_root(landing_root))
+        _write_empty_audit_tables(con, validated_root(landing_root))
+    for delivery in pending_deliveries(landing_root):
+        report.deliveries.append(delivery.delivery_id)
+        report.files.extend(ingest_delivery(delivery, mapping, landing_root, as_of))
+    report.absent_optional_entities = absent_entities(landing_root)
+    return report
+
+
+def ingest_delivery(
+    delivery: Delivery, mapping: Mapping, landing_root: Path, as_of: dt.date
+) -> list[FileOutcome]:
+    """Validate one delivery's files; write its accepted, rejected and count tables."""
+    out_root = validated_root(landing_root)
+    for stale in out_root.glob(f"*/{delivery.delivery_id}__*.parquet"):
+        stale.unlink()  # a crashed earlier attempt at this delivery
+    manifest = delivery.manifest()
+    outcomes: list[FileOutcome] = []
+    row_counts: dict[str, int | None] = {}
+    with duckdb.connect() as con, tempfile.TemporaryDirectory(prefix="feedback-ingest-") as tmp:
+        con.execute(STATS_DDL)
+        con.execute(REJECTED_ROWS_DDL)
+        for entry in manifest["files"]:
+            path = delivery.raw_dir / entry["name"]
+            file_outcomes, rows_read = _ingest_file(
+                con, path, mapping, delivery, out_root, Path(tmp), as_of
+            )
+            row_counts[entry["name"]] = rows_read
+            outcomes.extend(file_outcomes)
+            for outcome in file_outcomes:
+                con.execute(
+                    "insert into ingest_file_stats values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        delivery.delivery_id,
+                        delivery.received_at.replace(tzinfo=None),
+                        outcome.source_file,
+                        outcome.entity,
+                        outcome.status,
+                        outcome.rows_read,
+                        outcome.rows_accepted,
+                        outcome.rows_rejected,
+                        None,
+                        outcome.message,
+                    ],
+                )
+        for table in ("rejected_rows", "ingest_file_stats"):
+            target = out_root / table / f"{delivery.delivery_id}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(f"copy {table} to {q(str(target))} (format parquet)")
+    for entry in manifest["files"]:
+        entry["row_count"] = row_counts.get(entry["name"])
+    manifest["status"] = "ingested"
+    manifest["ingested_at"] = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    delivery.write_manifest(manifest)
+    return outcomes
+
+
+def _ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    mapping: Mapping,
+    delivery: Delivery,
+    out_root: Path,
+    tmp: Path,
+    as_of: dt.date,
+) -> tuple[list[FileOutcome], int | None]:
+    file_mapping = mapping.for_file(path.name)
+    if file_mapping is None:
+        message = f"{path.name}: matches no file pattern of mapping {mapping.name!r}; not loaded"
+        log.warning(message)
+        return [
+            FileOutcome(delivery.delivery_id, path.name, None, "ignored", message=message)
+        ], None
+    entity = ENTITIES[file_mapping.entity]
+    required = {
+        file_mapping.columns[c.name].strip().lower()
+        for c in entity.columns
+        if c.required and c.name in file_mapping.columns
+    }
+    missing_in_mapping = [
+        c.name for c in entity.columns if c.required and c.name not in file_mapping.columns
+    ]
+    try:
+        if missing_in_mapping:
+            raise UnreadableFileError(
+                f"{path.name}: mapping {mapping.name!r} maps no source column to required"
+                f" column(s) {', '.join(missing_in_mapping)}"
+            )
+        read = read_delivery_file(path, required, tmp / f"{path.stem}.normalised.csv")
+        counts = validate_file(
+            con,
+            read,
+            file_mapping,
+            mapping.derived_from(file_mapping.entity),
+            DeliveryFile(
+                delivery.delivery_id, delivery.received_at.replace(tzinfo=None), path.name
+            ),
+            out_root,
+            as_of,
+        )
+    except UnreadableFileError as exc:
+        log.error("%s (delivery %s)", exc, delivery.delivery_id)
+        outcome = FileOutcome(
+            delivery.delivery_id, path.name, entity.name, "failed", message=str(exc)
+        )
+        return [outcome], None
+    outcomes = [
+        FileOutcome(
+            delivery.delivery_id,
+            path.name,
+            c.entity,
+            "loaded",
+            c.rows_read,
+            c.rows_accepted,
+            c.rows_rejected,
+            f"{path.name} ({c.entity}): read {c.rows_read} = accepted {c.rows_accepted}"
+            f" + rejected {c.rows_rejected}",
+        )
+        for c in counts
+    ]
+    for outcome in outcomes:
+        log.info(outcome.message)
+    return outcomes, read.rows_read
+
+
+def _write_empty_audit_tables(con: duckdb.DuckDBPyConnection, out_root: Path) -> None:
+    con.execute(REJECTED_ROWS_DDL)
+    con.execute(STATS_DDL)
+    for table in ("rejected_rows", "ingest_file_stats"):
+        target = out_root / table / "_empty.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(f"copy {table} to {q(str(target))} (format parquet)")
+
+
+def absent_entities(landing_root: Path) -> list[str]:
+    """Optional entities never delivered (their marts will be empty)."""
+    root = validated_root(landing_root)
+    return [
+        name
+        for name in OPTIONAL_ENTITIES
+        if not any(p.name != "_empty.parquet" for p in (root / name).glob("*.parquet"))
+    ]

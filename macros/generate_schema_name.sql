@@ -1,0 +1,11 @@
+{#
+    Schemas are named as configured (`staging`, `marts`, `report`, ...) rather than
+    prefixed with the target schema, so BI tools find `report.rpt_*` on every target.
+#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,77 @@
+-- One row per case record (latest version), with canonical directorate and service,
+-- financial years, working days, due dates, on-time flags and escalation links.
+
+with cases as (
+
+    select * from {{ ref('int_cases__latest') }}
+
+),
+
+org as (
+
+    select * from {{ ref('int_cases__org_mapped') }}
+
+),
+
+timeliness as (
+
+    select * from {{ ref('int_cases__timeliness') }}
+
+),
+
+escalations as (
+
+    select * from {{ ref('int_cases__escalations') }}
+
+)
+
+select
+    cases.case_ref,
+    cases.parent_ref,
+    cases.feedback_type,
+    cases.stage,
+    cases.procedure,
+    org.directorate,
+    org.service,
+    cases.directorate_recorded,
+    cases.service_recorded,
+    org.is_directorate_mapped,
+    org.is_service_mapped,
+    cases.channel,
+    cases.received_date,
+    cases.acknowledged_date,
+    cases.recorded_due_date,
+    cases.extended_due_date,
+    timeliness.computed_due_date,
+    timeliness.effective_due_date,
+    cases.closed_date,
+    cases.status,
+    cases.outcome,
+    cases.primary_reason,
+    cases.delay_reason,
+    cases.lgsco_ref,
+    cases.last_modified,
+    {{ financial_year('cases.received_date') }} as received_financial_year,
+    case when cases.closed_date is not null
+            then {{ financial_year('cases.closed_date') }}
+    end as closed_financial_year,
+    cases.status in ('closed', 'withdrawn') and cases.closed_date is not null as is_closed,
+    cases.status = 'closed' and cases.closed_date is not null as is_response,
+    timeliness.timescale_working_days,
+    timeliness.working_days_to_respond,
+    timeliness.working_days_to_acknowledge,
+    timeliness.working_days_late,
+    timeliness.is_on_time,
+    timeliness.is_acknowledged_on_time,
+    escalations.escalation_type,
+    escalations.is_parent_found,
+    escalations.parent_outcome,
+    escalations.is_escalated,
+    cases.versions_seen,
+    cases.delivery_id,
+    cases.source_file,
+    cases.source_row
+from cases
+inner join org on cases.case_ref = org.case_ref
+inner join timeliness on cases.case_ref = timeliness.case_ref
+inner join escalations on cases.case_ref = escalations.case_ref

@@ -1,0 +1,43 @@
+-- One row per payment, waiver or refund (latest version of each payment_id), counted by
+-- paid_date, with the directorate of the latest version of its case.
+
+with payments as (
+
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by payment_id
+                order by delivered_at desc, delivery_id desc, source_file desc, source_row desc
+            ) as version_rank
+        from {{ ref('stg_cases__case_payments') }}
+    ) as versions
+    where version_rank = 1
+
+),
+
+cases as (
+
+    select * from {{ ref('fct_cases') }}
+
+)
+
+select
+    payments.payment_id,
+    payments.case_ref,
+    payments.amount_gbp,
+    payments.payment_reason,
+    payments.paid_date,
+    {{ financial_year('payments.paid_date') }} as paid_financial_year,
+    coalesce(payments.is_following_lgsco, false) as is_following_lgsco,
+    cases.case_ref is not null as is_case_found,
+    cases.directorate,
+    cases.service,
+    cases.feedback_type,
+    cases.stage,
+    payments.delivery_id,
+    payments.source_file,
+    payments.source_row
+from payments
+left join cases on payments.case_ref = cases.case_ref
