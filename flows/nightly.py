@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger, task
 from prefect.states import Completed, Failed, State
 
 from flows.dbt_build import DbtBuildError, run_dbt
-from flows.publish import publish_reports
+from flows.publish import publish_reports, unmapped_org_units
 from flows.settings import Settings
 from ingest.landing import land_delivery
 from ingest.mapping import load_mapping
@@ -86,6 +86,20 @@ def dbt_build(settings: Settings) -> dict[str, Any]:
     return summary.as_dict()
 
 
+@task(name="check-org-units")
+def check_org_units(settings: Settings) -> list[dict[str, Any]]:
+    """Warn about directorate and service names missing from the org_units seed."""
+    unmapped = unmapped_org_units(settings.warehouse)
+    for unit in unmapped:
+        get_run_logger().warning(
+            "%s %r is not in the org_units seed (%d cases kept under that name)",
+            unit["unit_type"],
+            unit["recorded_name"],
+            unit["cases"],
+        )
+    return unmapped
+
+
 @task(name="publish", retries=1, retry_delay_seconds=5)
 def publish(settings: Settings, summary: dict[str, Any]) -> list[str]:
     """Export the report marts and the run summary to the reports folder."""
@@ -112,6 +126,7 @@ def nightly(
         landing = land_http_export(export_url, modified_since, settings.landing_dir)
     ingested = ingest(settings.landing_dir, settings.mapping, as_of or dt.date.today())
     built = dbt_build(settings)
+    unmapped = check_org_units(settings)
     summary = {
         "warehouse": str(settings.warehouse),
         "landing_dir": str(settings.landing_dir),
@@ -122,6 +137,7 @@ def nightly(
         "rows_rejected": ingested["rows_rejected"],
         "failed_files": ingested["failed_files"],
         "absent_optional_entities": ingested["absent_optional_entities"],
+        "unmapped_org_units": unmapped,
         "files": ingested["files"],
         "models_built": built["models_built"],
         "tests_passed": built["tests_passed"],

@@ -45,6 +45,15 @@ def publish_reports(warehouse: Path, reports_dir: Path, summary: dict[str, Any])
     return written
 
 
+def unmapped_org_units(warehouse: Path) -> list[dict[str, Any]]:
+    """Directorate and service names in the data that the org_units seed does not know."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select unit_type, recorded_name, cases from audit.unmapped_org_units order by all"
+        ).fetchall()
+    return [{"unit_type": t, "recorded_name": n, "cases": c} for t, n, c in rows]
+
+
 def overview_lines(warehouse: Path) -> list[str]:
     """Table 1 of the latest financial year with stage 1 complaints, as lines for a person."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
