@@ -35,6 +35,7 @@ import pytest
 from support import SMALL_DELIVERY, Run, run_nightly
 
 pytestmark = pytest.mark.e2e
+PROJECT = Path(__file__).resolve().parents[1]
 
 GET = "Growth, Environment and Transport"
 ASCH = "Adult Social Care and Health"
@@ -45,20 +46,16 @@ CED = "Chief Executive and Deputy Chief Executive Departments"
 def test_flow_completes_with_summary(small_run: Run) -> None:
     assert small_run.state.is_completed(), small_run.state.message
     summary = small_run.summary
-    # cases.csv 20 rows + case_reasons.csv 3 + case_payments.csv 2
-    assert (summary["rows_read"], summary["rows_accepted"], summary["rows_rejected"]) == (25, 23, 2)
-    assert summary["models_built"] == 24
+    # cases.csv 29 rows + reasons 5 + actions 7 + payments 4 + ombudsman 3 + member conduct 3
+    assert (summary["rows_read"], summary["rows_accepted"], summary["rows_rejected"]) == (51, 49, 2)
+    assert summary["models_built"] == len(list((PROJECT / "models").rglob("*.sql")))
     assert summary["tests_passed"] > 100
     assert summary["dbt"]["failures"] == []
     assert summary["failed_files"] == []
     assert summary["unmapped_org_units"] == [
         {"unit_type": "service", "recorded_name": "Recycling Centres", "cases": 1}
     ]
-    assert summary["absent_optional_entities"] == [
-        "case_actions",
-        "ombudsman_cases",
-        "member_conduct_complaints",
-    ]
+    assert summary["absent_optional_entities"] == []
 
 
 def test_table1_feedback_overview(small_run: Run) -> None:
@@ -124,18 +121,19 @@ def test_section41_timeliness(small_run: Run) -> None:
         21.0,
         28.2,
     )
-    # 2023/24: B1 18, B2 20, B3 1, B4 18, B5 72 (late), B7 19; B6 withdrawn is excluded.
-    # Acknowledged on time: B1, B3, B5, B7 (B2 took 4 wd, B4 none). Median of
-    # [1, 18, 18, 19, 20, 72] = 18.5; p90 = 20 + 0.5 * (72 - 20) = 46.
+    # 2023/24: B1 18, B2 20, B3 1, B4 18, B5 72 (late), B7 19, C1 13, C2 25 (late), C3 19;
+    # B6 withdrawn is excluded. Acknowledged on time: B1, B3, B5, B7, C1, C3 (B2 and C2
+    # took 4 wd, B4 none). Sorted [1, 13, 18, 18, 19, 19, 20, 25, 72]: median 19;
+    # p90 at position 7.2 = 25 + 0.2 * (72 - 25) = 34.4.
     assert _timeliness(small_run, "2023/24", "Total", "all", "all") == (
-        6,
-        5,
-        0.8333,
+        9,
+        7,
+        0.7778,
         0.85,
-        4,
+        6,
         0.6667,
-        18.5,
-        46.0,
+        19.0,
+        34.4,
     )
     # GET stage 1 corporate 2023/24: B1 18, B2 20, B3 1 -> p90 = 18 + 0.8 * 2 = 19.6
     assert _timeliness(small_run, "2023/24", GET, "1", "corporate") == (
@@ -148,26 +146,29 @@ def test_section41_timeliness(small_run: Run) -> None:
         18.0,
         19.6,
     )
-    # GET all stages 2023/24: B1, B2, B3, B7 -> [1, 18, 19, 20], p90 = 19 + 0.7 = 19.7
+    # GET all stages 2023/24: B1, B2, B3, B7, C1, C3 -> [1, 13, 18, 19, 19, 20]:
+    # median 18.5, p90 at position 4.5 = 19 + 0.5 * 1 = 19.5; acknowledged: all but B2.
     assert _timeliness(small_run, "2023/24", GET, "all", "all") == (
-        4,
-        4,
+        6,
+        6,
         1.0,
+        0.85,
+        5,
+        0.8333,
+        18.5,
+        19.5,
+    )
+    # Stage 2: B7 19, C1 13, C2 25 (late, acknowledged after 4 wd), C3 19 -> p90 at
+    # position 2.7 = 19 + 0.7 * 6 = 23.2
+    assert _timeliness(small_run, "2023/24", "Total", "2", "all") == (
+        4,
+        3,
+        0.75,
         0.85,
         3,
         0.75,
-        18.5,
-        19.7,
-    )
-    assert _timeliness(small_run, "2023/24", "Total", "2", "all") == (
-        1,
-        1,
-        1.0,
-        0.85,
-        1,
-        1.0,
         19.0,
-        19.0,
+        23.2,
     )
     # B4: 18 wd against a 10-day Children Act timescale, on time by its agreed extension.
     assert _timeliness(small_run, "2023/24", "Total", "all", "children_act") == (
@@ -254,22 +255,22 @@ def test_bad_rows_are_quarantined_and_counted(small_run: Run) -> None:
         " from audit.ingest_file_stats order by source_file"
     )
     assert stats == [
-        ("case_payments.csv", "case_payments", "loaded", 2, 2, 0, True),
-        ("case_reasons.csv", "case_reasons", "loaded", 3, 3, 0, True),
-        ("cases.csv", "cases", "loaded", 20, 18, 2, True),
+        ("case_actions.csv", "case_actions", "loaded", 7, 7, 0, True),
+        ("case_payments.csv", "case_payments", "loaded", 4, 4, 0, True),
+        ("case_reasons.csv", "case_reasons", "loaded", 5, 5, 0, True),
+        ("cases.csv", "cases", "loaded", 29, 27, 2, True),
+        ("member_conduct_complaints.csv", "member_conduct_complaints", "loaded", 3, 3, 0, True),
+        ("ombudsman_cases.csv", "ombudsman_cases", "loaded", 3, 3, 0, True),
     ]
     cases = small_run.query("select count(*) from marts.fct_cases")
-    assert cases == [(17,)]  # 18 accepted rows, B2 twice
+    assert cases == [(26,)]  # 27 accepted rows, B2 twice
 
 
 def test_publish_writes_reports(small_run: Run) -> None:
     names = sorted(p.name for p in small_run.reports_dir.iterdir())
-    assert names == [
-        "rpt_feedback_overview.csv",
-        "rpt_stage1_received_by_directorate.csv",
-        "rpt_timeliness.csv",
-        "run_summary.json",
-    ]
+    marts = sorted(f"{p.stem}.csv" for p in (PROJECT / "models/marts/report").glob("rpt_*.sql"))
+    assert names == [*marts, "run_summary.json"]
+    assert len(marts) >= 25
     with (small_run.reports_dir / "rpt_feedback_overview.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     stage1 = {(r["financial_year"], r["measure"]): r["value"] for r in rows}
@@ -300,8 +301,8 @@ def test_redelivery_is_a_no_op_and_a_newer_version_wins(small_run: Run, tmp_path
     assert second.query(
         "select status, versions_seen from marts.fct_cases where case_ref='B8'"
     ) == [("closed", 2)]
-    # B8: 02/10 -> 30/10/2023 = 20 wd, on time: 2023/24 now has 7 responses, 6 on time.
-    assert _timeliness(second, "2023/24", "Total", "all", "all")[:2] == (7, 6)
+    # B8: 02/10 -> 30/10/2023 = 20 wd, on time: 2023/24 now has 10 responses, 8 on time.
+    assert _timeliness(second, "2023/24", "Total", "all", "all")[:2] == (10, 8)
 
 
 def test_unreadable_file_fails_the_run_but_not_the_other_files(
@@ -315,7 +316,7 @@ def test_unreadable_file_fails_the_run_but_not_the_other_files(
     assert "case_actions.csv" in run.state.message
     assert "comma-separated" in run.state.message
     summary = run.summary
-    assert summary["rows_accepted"] == 23  # the other files were processed and built
+    assert summary["rows_accepted"] == 42  # the other files (49 rows less 7 actions) were built
     assert run.query("select count(*) from report.rpt_feedback_overview") == [(9,)]
     assert run.query(
         "select status from audit.ingest_file_stats where source_file = 'case_actions.csv'"
@@ -367,7 +368,7 @@ def test_nightly_pulls_from_the_http_export_api(
     assert listing_query["modified_since"] == ["2022-04-01T00:00:00+00:00"]
     assert {auth for _, auth in seen} == {"Bearer s3cret"}
     assert sorted(run.summary["landing"]["files_landed"]) == sorted(files)
-    assert (run.summary["rows_read"], run.summary["rows_rejected"]) == (25, 2)
+    assert (run.summary["rows_read"], run.summary["rows_rejected"]) == (51, 2)
     assert run.query(
         "select value from report.rpt_feedback_overview"
         " where financial_year = '2023/24' and measure = 'stage1_complaints'"

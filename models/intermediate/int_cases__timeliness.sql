@@ -57,7 +57,10 @@ measured as (
         end as working_days_to_respond,
         case when acknowledged_date is not null
                 then {{ working_days_between('received_date', 'acknowledged_date') }}
-        end as working_days_to_acknowledge
+        end as working_days_to_acknowledge,
+        case when closed_date is not null
+                then {{ working_days_between('coalesce(acknowledged_date, received_date)', 'closed_date') }}
+        end as working_days_acknowledged_to_response
     from timescales
 
 ),
@@ -88,6 +91,7 @@ select
     effective_due_date,
     working_days_to_respond,
     working_days_to_acknowledge,
+    working_days_acknowledged_to_response,
     is_on_time,
     is_acknowledged_on_time,
     case

@@ -60,6 +60,7 @@ select
     timeliness.timescale_working_days,
     timeliness.working_days_to_respond,
     timeliness.working_days_to_acknowledge,
+    timeliness.working_days_acknowledged_to_response,
     timeliness.working_days_late,
     timeliness.is_on_time,
     timeliness.is_acknowledged_on_time,

@@ -1,0 +1,4 @@
+-- Table 3: stage 2 complaints received by directorate (by received_date, every status),
+-- with a Total row and the previous year.
+
+{{ received_by_directorate(stage=2) }}
