@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/feedback run --source-dir demo/delivery
+	$(BIN)/feedback run --source-dir demo/delivery --no-lgsco
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

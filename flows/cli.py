@@ -75,6 +75,32 @@ def _add_source(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_lgsco(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("LGSCO (the Ombudsman's published decisions and statistics)")
+    group.add_argument(
+        "--lgsco-base-url",
+        help="the Ombudsman's site (env FEEDBACK_LGSCO_BASE_URL; default the real site)",
+    )
+    group.add_argument(
+        "--lgsco-organisation",
+        help="the council's LGSCO display name (env FEEDBACK_LGSCO_ORGANISATION)",
+    )
+    group.add_argument(
+        "--lgsco-since",
+        type=dt.date.fromisoformat,
+        help="first decision date of the first harvest, YYYY-MM-DD (env FEEDBACK_LGSCO_SINCE)",
+    )
+    group.add_argument(
+        "--lgsco-stats",
+        action="append",
+        help="a folder of LGSCO annual statistics files, or the URL of one (repeatable;"
+        " env FEEDBACK_LGSCO_STATS, comma-separated)",
+    )
+    group.add_argument(
+        "--no-lgsco", action="store_true", help="do not scrape the LGSCO in this run"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="feedback",
@@ -89,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_source(run)
     _add_locations(run)
+    _add_lgsco(run)
     run.set_defaults(handler=_cmd_run)
 
     ingest = sub.add_parser(
@@ -112,9 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from flows.lgsco import LgscoSettings
     from flows.nightly import nightly
     from flows.publish import overview_lines
 
+    lgsco = None
+    if not args.no_lgsco:
+        lgsco = LgscoSettings.resolve(
+            args.lgsco_base_url, args.lgsco_organisation, args.lgsco_since, args.lgsco_stats
+        )
     state = nightly(
         source_dir=str(args.source_dir) if args.source_dir else None,
         export_url=args.export_url,
@@ -124,6 +157,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         reports_dir=args.reports_dir,
         mapping=args.mapping,
         as_of=args.as_of,
+        lgsco=lgsco,
         return_state=True,
     )
     summary = state.result(raise_on_failure=False)
@@ -139,6 +173,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f" rejected {summary['rows_rejected']} (see audit.rejected_rows);"
         f" models built {summary['models_built']}, tests passed {summary['tests_passed']}"
     )
+    lgsco_summary = summary.get("lgsco") or {}
+    if "decisions_scraped" in lgsco_summary:
+        print(f"LGSCO: {lgsco_summary['decisions_scraped']} decisions scraped")
     print("Table 1, latest year:")
     for line in overview_lines(settings.warehouse):
         print(f"  {line}")

@@ -1,8 +1,11 @@
-"""The nightly refresh: land new case exports -> ingest -> dbt build -> publish.
+"""The nightly refresh: land new case exports -> ingest -> dbt build -> publish, with the
+LGSCO scrape (`scrape-lgsco`) running alongside the case ingestion.
 
-The flow only orchestrates: landing, validation, dbt and publishing live in their own
-modules. It returns a summary (rows in, accepted, rejected, models built, tests passed)
-and ends Failed, after building what it could, when a delivered file could not be read.
+The flow only orchestrates: landing, validation, scraping, dbt and publishing live in
+their own modules. It returns a summary (rows in, accepted, rejected, models built, tests
+passed, decisions scraped) and ends Failed, after building what it could, when a delivered
+file could not be read or the LGSCO scrape failed; a scrape that skipped some pages ends
+Completed with the warnings in its message.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.states import Completed, Failed, State
 
 from flows.dbt_build import DbtBuildError, run_dbt
+from flows.lgsco import LgscoSettings, scrape_lgsco
 from flows.publish import publish_reports, unmapped_org_units
 from flows.settings import Settings
 from ingest.landing import land_delivery
@@ -77,6 +81,12 @@ def ingest(landing_dir: Path, mapping_path: Path | None, as_of: dt.date) -> dict
     return report.as_dict()
 
 
+@task(name="run-scrape-lgsco")
+def run_scrape(lgsco: LgscoSettings, landing_dir: Path) -> dict[str, Any]:
+    """The scrape subflow, as a task so that it runs while the case exports are ingested."""
+    return scrape_lgsco(lgsco, landing_dir)
+
+
 @task(name="dbt-build")
 def dbt_build(settings: Settings) -> dict[str, Any]:
     """Build and test every model (seeds, staging, intermediate, marts)."""
@@ -116,15 +126,18 @@ def nightly(
     reports_dir: str | None = None,
     mapping: str | None = None,
     as_of: dt.date | None = None,
+    lgsco: LgscoSettings | None = None,
 ) -> State:
-    """Refresh the warehouse from the case management system's exports."""
+    """Refresh the warehouse from the case management system's exports and the LGSCO."""
     settings = Settings.resolve(landing_dir, warehouse, reports_dir, mapping)
+    scrape = run_scrape.submit(lgsco, settings.landing_dir) if lgsco else None
     landing: dict[str, Any] = {}
     if source_dir:
         landing = land_folder(Path(source_dir).resolve(), settings.landing_dir)
     elif export_url:
         landing = land_http_export(export_url, modified_since, settings.landing_dir)
     ingested = ingest(settings.landing_dir, settings.mapping, as_of or dt.date.today())
+    scraped = _scrape_outcome(scrape)
     built = dbt_build(settings)
     unmapped = check_org_units(settings)
     summary = {
@@ -138,15 +151,37 @@ def nightly(
         "failed_files": ingested["failed_files"],
         "absent_optional_entities": ingested["absent_optional_entities"],
         "unmapped_org_units": unmapped,
+        "lgsco": scraped,
         "files": ingested["files"],
         "models_built": built["models_built"],
         "tests_passed": built["tests_passed"],
         "dbt": built,
     }
     publish(settings, summary)
+    failures = []
     if ingested["failed_files"]:
-        return Failed(
-            message="Unreadable delivery file(s): " + "; ".join(ingested["failed_files"]),
+        failures.append("Unreadable delivery file(s): " + "; ".join(ingested["failed_files"]))
+    if scraped.get("error"):
+        failures.append(f"LGSCO scrape failed (council tables were built): {scraped['error']}")
+    if failures:
+        return Failed(message=" | ".join(failures), data=summary)
+    if scraped.get("failures"):
+        return Completed(
+            message=f"Nightly refresh complete with warnings: {len(scraped['failures'])}"
+            " LGSCO page(s) not harvested (see the run summary)",
             data=summary,
         )
     return Completed(message="Nightly refresh complete", data=summary)
+
+
+def _scrape_outcome(scrape) -> dict[str, Any]:
+    """The scrape's summary, or its error: a failed scrape never stops the council's tables."""
+    if scrape is None:
+        return {"skipped": True}
+    scrape.wait()
+    state = scrape.state
+    if state.is_completed():
+        return scrape.result()
+    error = state.result(raise_on_failure=False)
+    get_run_logger().error("LGSCO scrape failed: %s", error)
+    return {"error": str(error) or state.message}

@@ -19,6 +19,7 @@ import duckdb
 
 from ingest.contract import ENTITIES, OPTIONAL_ENTITIES
 from ingest.landing import VALIDATED_DIR, Delivery, pending_deliveries
+from ingest.lgsco import ensure_empty_tables
 from ingest.mapping import Mapping
 from ingest.readers import UnreadableFileError, read_delivery_file
 from ingest.validate import (
@@ -90,6 +91,7 @@ def ingest_pending(
     with duckdb.connect() as con:
         write_empty_schema(con, validated_root(landing_root))
         _write_empty_audit_tables(con, validated_root(landing_root))
+    ensure_empty_tables(landing_root)  # LGSCO tables, so dbt builds before any scrape
     for delivery in pending_deliveries(landing_root):
         report.deliveries.append(delivery.delivery_id)
         report.files.extend(ingest_delivery(delivery, mapping, landing_root, as_of))

@@ -1,6 +1,7 @@
 -- Table 1: feedback received by the council in the year, with the previous year.
--- stage1_complaints, comments and compliments count by received_date (every status).
--- (The LGSCO decisions measure comes from the Ombudsman's statistics, with the LGSCO marts.)
+-- stage1_complaints, comments and compliments count by received_date (every status);
+-- lgsco_decisions is Table 17's total (the Ombudsman's decisions about the council in the
+-- year, from its annual statistics), present only for years the statistics cover.
 
 with years as (
 
@@ -15,6 +16,8 @@ measures as (
     select 'comments'
     union all
     select 'compliments'
+    union all
+    select 'lgsco_decisions'
 
 ),
 
@@ -31,6 +34,15 @@ received as (
     from {{ ref('fct_cases') }}
     group by 1, 2
 
+    union all
+
+    select
+        financial_year,
+        'lgsco_decisions' as measure,
+        decisions as cases_received
+    from {{ ref('rpt_lgsco_decisions') }}
+    where decision_category = 'Total'
+
 ),
 
 spine as (
@@ -38,7 +50,12 @@ spine as (
     select
         years.financial_year,
         measures.measure,
-        cast(coalesce(received.cases_received, 0) as integer) as value
+        cast(
+            case
+                when measures.measure = 'lgsco_decisions' then received.cases_received
+                else coalesce(received.cases_received, 0)
+            end as integer
+        ) as value
     from years
     cross join measures
     left join received
@@ -64,3 +81,4 @@ select
     value - previous_year_value as difference,
     {{ pct_difference('value', 'previous_year_value') }} as pct_difference
 from with_previous
+where value is not null
