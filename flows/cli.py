@@ -135,6 +135,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_locations(build, reports=False)
     build.add_argument("--select", help="dbt node selection (default: everything)")
     build.set_defaults(handler=_cmd_build)
+
+    rollback = sub.add_parser(
+        "rollback",
+        help="publish an earlier kept build (or list them)",
+        description="Publish a kept build as the warehouse BI tools read (atomically).",
+    )
+    rollback.add_argument("build_id", nargs="?", help="the build to publish (see --list)")
+    rollback.add_argument("--list", action="store_true", help="list the kept builds")
+    rollback.add_argument(
+        "--warehouse",
+        help=f"the published DuckDB file (env {ENV_WAREHOUSE}; default warehouse/feedback.duckdb)",
+    )
+    rollback.set_defaults(handler=_cmd_rollback)
     return parser
 
 
@@ -213,6 +226,24 @@ def _cmd_build(args: argparse.Namespace) -> int:
     summary = run_dbt(settings, "build", extra, logger=logging.getLogger("dbt"))
     print(json.dumps(summary.as_dict(), indent=2))
     return 0 if summary.success else 1
+
+
+def _cmd_rollback(args: argparse.Namespace) -> int:
+    from flows.builds import build_path, list_builds, publish_build
+
+    settings = Settings.resolve(warehouse=args.warehouse)
+    builds = list_builds(settings.warehouse)
+    if args.list or not args.build_id:
+        print("\n".join(builds) if builds else "no kept builds")
+        return 0
+    if args.build_id not in builds:
+        print(
+            f"no kept build {args.build_id!r}; kept: {', '.join(builds) or 'none'}", file=sys.stderr
+        )
+        return 2
+    publish_build(build_path(settings.warehouse, args.build_id), settings.warehouse)
+    print(f"Published build {args.build_id} to {settings.warehouse}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

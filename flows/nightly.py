@@ -11,16 +11,29 @@ Completed with the warnings in its message.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.context import get_run_context
 from prefect.states import Completed, Failed, State
 
+from flows.builds import (
+    append_run_history,
+    build_path,
+    list_builds,
+    load_run_history,
+    new_build_id,
+    prune_builds,
+    publish_build,
+    run_lock,
+)
 from flows.dbt_build import DbtBuildError, run_dbt
 from flows.lgsco import LgscoSettings, scrape_lgsco
-from flows.publish import publish_reports, unmapped_org_units
+from flows.publish import export_parquet, publish_reports, unmapped_org_units
 from flows.settings import Settings
 from ingest.landing import land_delivery
 from ingest.mapping import load_mapping
@@ -88,9 +101,10 @@ def run_scrape(lgsco: LgscoSettings, landing_dir: Path) -> dict[str, Any]:
 
 
 @task(name="dbt-build")
-def dbt_build(settings: Settings) -> dict[str, Any]:
+def dbt_build(settings: Settings, dbt_vars: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build and test every model (seeds, staging, intermediate, marts)."""
-    summary = run_dbt(settings, "build", logger=get_run_logger())
+    extra = ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
+    summary = run_dbt(settings, "build", extra, logger=get_run_logger())
     if not summary.success:
         raise DbtBuildError("dbt build failed: " + "; ".join(summary.failures))
     return summary.as_dict()
@@ -111,9 +125,22 @@ def check_org_units(settings: Settings) -> list[dict[str, Any]]:
 
 
 @task(name="publish", retries=1, retry_delay_seconds=5)
-def publish(settings: Settings, summary: dict[str, Any]) -> list[str]:
-    """Export the report marts and the run summary to the reports folder."""
-    return [str(p) for p in publish_reports(settings.warehouse, settings.reports_dir, summary)]
+def publish(
+    settings: Settings, build: Path, build_id: str, summary: dict[str, Any], run: dict[str, Any]
+) -> dict[str, Any]:
+    """Reports (CSV, Parquet) from the build, then the build published atomically."""
+    load_run_history(build, settings.warehouse, run)
+    publish_reports(build, settings.reports_dir, summary)
+    export_parquet(build, settings.reports_dir / "parquet", build_id)
+    publish_build(build, settings.warehouse)
+    pruned = prune_builds(settings.warehouse, settings.keep_builds)
+    get_run_logger().info(
+        "Published build %s to %s (%d old build(s) removed)",
+        build_id,
+        settings.warehouse,
+        len(pruned),
+    )
+    return {"published": str(settings.warehouse), "builds_kept": list_builds(settings.warehouse)}
 
 
 @flow(name="nightly", log_prints=True)
@@ -130,6 +157,25 @@ def nightly(
 ) -> State:
     """Refresh the warehouse from the case management system's exports and the LGSCO."""
     settings = Settings.resolve(landing_dir, warehouse, reports_dir, mapping)
+    with run_lock(settings.landing_dir):
+        return _refresh(settings, source_dir, export_url, modified_since, as_of, lgsco)
+
+
+def _refresh(
+    settings: Settings,
+    source_dir: str | None,
+    export_url: str | None,
+    modified_since: dt.datetime | None,
+    as_of: dt.date | None,
+    lgsco: LgscoSettings | None,
+) -> State:
+    run = {
+        "run_id": str(get_run_context().flow_run.id),
+        "started_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        "build_id": new_build_id(),
+    }
+    build = build_path(settings.warehouse, run["build_id"])
+    build_settings = replace(settings, warehouse=build)
     scrape = run_scrape.submit(lgsco, settings.landing_dir) if lgsco else None
     landing: dict[str, Any] = {}
     if source_dir:
@@ -138,10 +184,25 @@ def nightly(
         landing = land_http_export(export_url, modified_since, settings.landing_dir)
     ingested = ingest(settings.landing_dir, settings.mapping, as_of or dt.date.today())
     scraped = _scrape_outcome(scrape)
-    built = dbt_build(settings)
-    unmapped = check_org_units(settings)
+    run.update(
+        rows_read=ingested["rows_read"],
+        rows_accepted=ingested["rows_accepted"],
+        rows_rejected=ingested["rows_rejected"],
+        files_failed=len(ingested["failed_files"]),
+        decisions_scraped=scraped.get("decisions_scraped"),
+    )
+    try:
+        # The council's LGSCO name is a CLI setting and a dbt var: keep them one.
+        built = dbt_build(
+            build_settings, {"lgsco_authority_name": lgsco.organisation} if lgsco else None
+        )
+    except Exception as exc:
+        _record(settings, run, "failed", f"dbt build failed: {exc}", published=False)
+        raise
+    unmapped = check_org_units(build_settings)
     summary = {
         "warehouse": str(settings.warehouse),
+        "build_id": run["build_id"],
         "landing_dir": str(settings.landing_dir),
         "reports_dir": str(settings.reports_dir),
         "landing": landing,
@@ -157,21 +218,41 @@ def nightly(
         "tests_passed": built["tests_passed"],
         "dbt": built,
     }
-    publish(settings, summary)
+    run.update(models_built=built["models_built"], tests_passed=built["tests_passed"])
     failures = []
     if ingested["failed_files"]:
         failures.append("Unreadable delivery file(s): " + "; ".join(ingested["failed_files"]))
     if scraped.get("error"):
         failures.append(f"LGSCO scrape failed (council tables were built): {scraped['error']}")
     if failures:
-        return Failed(message=" | ".join(failures), data=summary)
-    if scraped.get("failures"):
-        return Completed(
-            message=f"Nightly refresh complete with warnings: {len(scraped['failures'])}"
-            " LGSCO page(s) not harvested (see the run summary)",
-            data=summary,
+        status, message = "failed", " | ".join(failures)
+    elif scraped.get("failures"):
+        status = "completed_with_warnings"
+        message = (
+            f"Nightly refresh complete with warnings: {len(scraped['failures'])}"
+            " LGSCO page(s) not harvested (see the run summary)"
         )
-    return Completed(message="Nightly refresh complete", data=summary)
+    else:
+        status, message = "completed", "Nightly refresh complete"
+    run.update(status=status, message=message, published=True)
+    summary["publish"] = publish(settings, build, run["build_id"], summary, _finished(run))
+    _record(settings, run, status, message, published=True)
+    if status == "failed":
+        return Failed(message=message, data=summary)
+    return Completed(message=message, data=summary)
+
+
+def _finished(run: dict[str, Any]) -> dict[str, Any]:
+    return {**run, "finished_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
+
+
+def _record(
+    settings: Settings, run: dict[str, Any], status: str, message: str, published: bool
+) -> None:
+    append_run_history(
+        settings.warehouse,
+        _finished({**run, "status": status, "message": message, "published": published}),
+    )
 
 
 def _scrape_outcome(scrape) -> dict[str, Any]:

@@ -1,7 +1,9 @@
-"""Publish a built warehouse's report marts as CSV files and a run summary under reports/."""
+"""Publish a build's report marts for people and BI tools that read files: CSV and Parquet
+(one file per model, with a manifest) and the run summary, under reports/."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -20,15 +22,7 @@ def publish_reports(warehouse: Path, reports_dir: Path, summary: dict[str, Any])
     reports_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = [
-            name
-            for (name,) in con.execute(
-                "select table_name from information_schema.tables"
-                " where table_schema = ? order by table_name",
-                [REPORT_SCHEMA],
-            ).fetchall()
-        ]
-        for table in tables:
+        for table in _report_tables(con):
             target = reports_dir / f"{table}.csv"
             tmp = reports_dir / f".{table}.csv.tmp"
             con.execute(
@@ -43,6 +37,49 @@ def publish_reports(warehouse: Path, reports_dir: Path, summary: dict[str, Any])
     os.replace(tmp, summary_path)
     written.append(summary_path)
     return written
+
+
+def export_parquet(warehouse: Path, out_dir: Path, build_id: str) -> Path:
+    """Every report mart as `<out_dir>/<model>.parquet`, and `manifest.json` listing them
+    (model, rows, build id, built at). Files are written under temporary names and renamed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    built_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    entries = []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for table in _report_tables(con):
+            target = out_dir / f"{table}.parquet"
+            tmp = out_dir / f".{table}.parquet.tmp"
+            con.execute(
+                f'copy (select * from {REPORT_SCHEMA}."{table}" order by all)'
+                f" to '{tmp}' (format parquet)"
+            )
+            os.replace(tmp, target)
+            (rows,) = con.execute(f'select count(*) from {REPORT_SCHEMA}."{table}"').fetchone()
+            entries.append(
+                {
+                    "model": table,
+                    "file": target.name,
+                    "rows": rows,
+                    "build_id": build_id,
+                    "built_at": built_at,
+                }
+            )
+    manifest = out_dir / "manifest.json"
+    tmp = out_dir / ".manifest.json.tmp"
+    tmp.write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, manifest)
+    return manifest
+
+
+def _report_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables"
+            " where table_schema = ? order by table_name",
+            [REPORT_SCHEMA],
+        ).fetchall()
+    ]
 
 
 def unmapped_org_units(warehouse: Path) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ ENV_WAREHOUSE = "FEEDBACK_WAREHOUSE"
 ENV_REPORTS_DIR = "FEEDBACK_REPORTS_DIR"
 ENV_EXPORT_URL = "FEEDBACK_EXPORT_URL"
 ENV_MAPPING = "FEEDBACK_MAPPING"
+ENV_KEEP_BUILDS = "FEEDBACK_KEEP_BUILDS"
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Settings:
     warehouse: Path
     reports_dir: Path
     mapping: Path | None = None
+    keep_builds: int = 3
 
     @classmethod
     def resolve(
@@ -29,6 +31,7 @@ class Settings:
         warehouse: str | Path | None = None,
         reports_dir: str | Path | None = None,
         mapping: str | Path | None = None,
+        keep_builds: int | None = None,
     ) -> Settings:
         """Option, else environment variable, else the default (relative to the cwd)."""
 
@@ -41,6 +44,7 @@ class Settings:
             warehouse=pick(warehouse, ENV_WAREHOUSE, "warehouse/feedback.duckdb"),
             reports_dir=pick(reports_dir, ENV_REPORTS_DIR, "reports"),
             mapping=pick(mapping, ENV_MAPPING, None),
+            keep_builds=keep_builds or int(os.environ.get(ENV_KEEP_BUILDS) or 3),
         )
 
     def dbt_environment(self) -> dict[str, str]:

@@ -267,7 +267,7 @@ def test_bad_rows_are_quarantined_and_counted(small_run: Run) -> None:
 
 
 def test_publish_writes_reports(small_run: Run) -> None:
-    names = sorted(p.name for p in small_run.reports_dir.iterdir())
+    names = sorted(p.name for p in small_run.reports_dir.iterdir() if p.is_file())
     marts = sorted(f"{p.stem}.csv" for p in (PROJECT / "models/marts/report").glob("rpt_*.sql"))
     assert names == [*marts, "run_summary.json"]
     assert len(marts) >= 25

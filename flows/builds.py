@@ -1,0 +1,161 @@
+"""Warehouse builds, publishing and run history: BI tools never see a half-built warehouse.
+
+Every run builds into its own file, `<warehouse dir>/builds/<build_id>.duckdb`. Only after
+dbt build (and the error-severity expectations) pass is the build published: copied, in a
+storage format that older DuckDB versions read (v1.0.0 and later), to a temporary file
+beside `feedback.duckdb` and renamed over it in one atomic step. A reader that has the old
+file open keeps reading it; a failed or killed run leaves it untouched. The last N builds
+are kept for rollback (`feedback rollback`).
+
+The run history (`marts.pipeline_runs`) outlives builds: each run appends a JSON line to
+`<warehouse dir>/run_history.jsonl`, and every build loads the whole history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ingest.validate import q
+
+PUBLISHED_STORAGE_VERSION = "v1.0.0"  # readable by DuckDB 1.0 and later (BI drivers lag)
+RUN_HISTORY_COLUMNS = (
+    ("run_id", "varchar"),
+    ("build_id", "varchar"),
+    ("started_at", "timestamp"),
+    ("finished_at", "timestamp"),
+    ("status", "varchar"),
+    ("message", "varchar"),
+    ("rows_read", "integer"),
+    ("rows_accepted", "integer"),
+    ("rows_rejected", "integer"),
+    ("files_failed", "integer"),
+    ("decisions_scraped", "integer"),
+    ("models_built", "integer"),
+    ("tests_passed", "integer"),
+    ("expectations_passed", "integer"),
+    ("expectations_failed", "integer"),
+    ("published", "boolean"),
+)
+
+
+class RunInProgress(RuntimeError):
+    """Another run holds the lock on this landing zone."""
+
+
+def new_build_id(now: dt.datetime | None = None) -> str:
+    return (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def builds_dir(published: Path) -> Path:
+    return published.parent / "builds"
+
+
+def build_path(published: Path, build_id: str) -> Path:
+    return builds_dir(published) / f"{build_id}.duckdb"
+
+
+def history_path(published: Path) -> Path:
+    return published.parent / "run_history.jsonl"
+
+
+@contextmanager
+def run_lock(landing_dir: Path) -> Iterator[None]:
+    """One run at a time per landing zone: a second run fails at once with a clear message."""
+    landing_dir.mkdir(parents=True, exist_ok=True)
+    lock_file = landing_dir / ".run.lock"
+    with lock_file.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            handle.seek(0)
+            holder = handle.read().strip() or "another run"
+            raise RunInProgress(
+                f"a run is already in progress on {landing_dir} ({holder}); not starting another"
+            ) from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%SZ}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def publish_build(build: Path, published: Path) -> Path:
+    """Copy `build` to `published` atomically, in the older storage format."""
+    published.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published.with_name(f".{published.name}.publishing")
+    tmp.unlink(missing_ok=True)
+    with duckdb.connect() as con:
+        con.execute(f"attach {q(str(build))} as build_db (read_only)")
+        con.execute(
+            f"attach {q(str(tmp))} as published_db (storage_version {q(PUBLISHED_STORAGE_VERSION)})"
+        )
+        con.execute("copy from database build_db to published_db")
+        con.execute("detach published_db")
+    with tmp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, published)
+    return published
+
+
+def prune_builds(published: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` builds; return what was deleted."""
+    builds = sorted(builds_dir(published).glob("*.duckdb"))
+    doomed = builds[: max(len(builds) - max(keep, 1), 0)]
+    for path in doomed:
+        path.unlink(missing_ok=True)
+        path.with_suffix(".duckdb.wal").unlink(missing_ok=True)
+    return doomed
+
+
+def list_builds(published: Path) -> list[str]:
+    return [p.stem for p in sorted(builds_dir(published).glob("*.duckdb"))]
+
+
+def append_run_history(published: Path, record: dict[str, Any]) -> None:
+    """Append one run's record (one JSON line) to the run history."""
+    path = history_path(published)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    row = {name: record.get(name) for name, _ in RUN_HISTORY_COLUMNS}
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row, default=str) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def load_run_history(build: Path, published: Path, current: dict[str, Any] | None = None) -> int:
+    """(Re)create `marts.pipeline_runs` in `build` from the history, plus the current run."""
+    rows = []
+    path = history_path(published)
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue  # a line cut short by a crash
+    if current:
+        rows.append({name: current.get(name) for name, _ in RUN_HISTORY_COLUMNS})
+    ddl = ", ".join(f"{name} {sql_type}" for name, sql_type in RUN_HISTORY_COLUMNS)
+    with duckdb.connect(str(build)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(f"create or replace table marts.pipeline_runs ({ddl})")
+        if rows:
+            placeholders = ", ".join("?" for _ in RUN_HISTORY_COLUMNS)
+            con.executemany(
+                f"insert into marts.pipeline_runs values ({placeholders})",
+                [[row.get(name) for name, _ in RUN_HISTORY_COLUMNS] for row in rows],
+            )
+    return len(rows)
