@@ -136,6 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--select", help="dbt node selection (default: everything)")
     build.set_defaults(handler=_cmd_build)
 
+    serve = sub.add_parser(
+        "serve",
+        help="run the nightly flow on a schedule (a Prefect deployment) until stopped",
+        description="Serve the nightly deployment: every night at 02:00 Europe/London by"
+        " default, at most one run at a time, with this command's settings as parameters.",
+    )
+    _add_source(serve)
+    _add_locations(serve)
+    _add_lgsco(serve)
+    serve.add_argument("--cron", default="0 2 * * *", help="schedule (default 0 2 * * *)")
+    serve.add_argument("--timezone", default="Europe/London", help="schedule's time zone")
+    serve.set_defaults(handler=_cmd_serve)
+
     rollback = sub.add_parser(
         "rollback",
         help="publish an earlier kept build (or list them)",
@@ -226,6 +239,29 @@ def _cmd_build(args: argparse.Namespace) -> int:
     summary = run_dbt(settings, "build", extra, logger=logging.getLogger("dbt"))
     print(json.dumps(summary.as_dict(), indent=2))
     return 0 if summary.success else 1
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from flows.deploy import serve
+    from flows.lgsco import LgscoSettings
+
+    parameters = {
+        "source_dir": str(args.source_dir.resolve()) if args.source_dir else None,
+        "export_url": args.export_url,
+        "landing_dir": args.landing_dir,
+        "warehouse": args.warehouse,
+        "reports_dir": args.reports_dir,
+        "mapping": args.mapping,
+    }
+    if not args.no_lgsco:
+        lgsco = LgscoSettings.resolve(
+            args.lgsco_base_url, args.lgsco_organisation, args.lgsco_since, args.lgsco_stats
+        )
+        parameters["lgsco"] = {**asdict(lgsco), "since": lgsco.since.isoformat()}
+    serve({k: v for k, v in parameters.items() if v is not None}, args.cron, args.timezone)
+    return 0
 
 
 def _cmd_rollback(args: argparse.Namespace) -> int:

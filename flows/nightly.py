@@ -33,12 +33,15 @@ from flows.builds import (
 )
 from flows.dbt_build import DbtBuildError, run_dbt
 from flows.lgsco import LgscoSettings, scrape_lgsco
+from flows.notify import notify_flow_failure
 from flows.publish import export_parquet, publish_reports, unmapped_org_units
 from flows.settings import Settings
 from ingest.landing import land_delivery
 from ingest.mapping import load_mapping
 from ingest.run import ingest_pending
 from ingest.sources.http_export import HttpExportConfig, fetch_export
+
+RUN_TIMEOUT_S = 4 * 3600  # a nightly run that takes longer than this is stopped and failed
 
 
 @task(name="land-folder")
@@ -143,7 +146,13 @@ def publish(
     return {"published": str(settings.warehouse), "builds_kept": list_builds(settings.warehouse)}
 
 
-@flow(name="nightly", log_prints=True)
+@flow(
+    name="nightly",
+    log_prints=True,
+    timeout_seconds=RUN_TIMEOUT_S,
+    on_failure=[notify_flow_failure],
+    on_crashed=[notify_flow_failure],
+)
 def nightly(
     source_dir: str | None = None,
     export_url: str | None = None,

@@ -17,7 +17,7 @@ def feedback(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["ingest"], ["build"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["ingest"], ["build"], ["serve"], ["rollback"]])
 def test_help_on_every_subcommand(command: list[str]) -> None:
     result = feedback(*command, "--help")
     assert result.returncode == 0, result.stderr
@@ -47,3 +47,16 @@ def test_source_options_are_exclusive() -> None:
     result = feedback("run", "--source-dir", "x", "--export-url", "http://127.0.0.1:1")
     assert result.returncode == 2
     assert "not allowed with" in result.stderr
+
+
+def test_nightly_deployment_schedule_and_single_run() -> None:
+    from prefect.client.schemas.objects import ConcurrencyLimitStrategy
+
+    from flows.deploy import nightly_deployment
+
+    deployment = nightly_deployment({"source_dir": "/drop"})
+    (schedule,) = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 2 * * *", "Europe/London")
+    assert deployment.concurrency_limit == 1
+    assert deployment.concurrency_options.collision_strategy == ConcurrencyLimitStrategy.CANCEL_NEW
+    assert deployment.parameters == {"source_dir": "/drop"}
