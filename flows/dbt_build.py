@@ -74,11 +74,12 @@ def _release_duckdb() -> None:
 
 def run_dbt(
     settings: Settings,
-    command: str = "build",
+    command: str | list[str] = "build",
     extra_args: list[str] | None = None,
     logger: logging.Logger | logging.LoggerAdapter | None = None,
 ) -> DbtSummary:
-    """Run `dbt <command>` on the project against the settings' warehouse and landing zone."""
+    """Run `dbt <command>` (e.g. "build", or ["docs", "generate"]) on the project against the
+    settings' warehouse and landing zone."""
     from dbt.cli.main import dbtRunner
 
     log = logger or logging.getLogger(__name__)
@@ -89,8 +90,9 @@ def run_dbt(
             log.log(logging.getLevelName(level.upper().replace("WARN", "WARNING")), event.info.msg)
 
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    words = [command] if isinstance(command, str) else list(command)
     args = [
-        command,
+        *words,
         "--project-dir",
         str(PROJECT_DIR),
         "--profiles-dir",
@@ -103,9 +105,9 @@ def run_dbt(
             result = dbtRunner(callbacks=[forward]).invoke(args)
         finally:
             _release_duckdb()
-    summary = DbtSummary(command=command, success=bool(result.success))
+    summary = DbtSummary(command=" ".join(words), success=bool(result.success))
     if result.exception is not None:
-        raise DbtBuildError(f"dbt {command} could not run: {result.exception}")
+        raise DbtBuildError(f"dbt {summary.command} could not run: {result.exception}")
     counts: Counter[str] = Counter()
     for node_result in getattr(result.result, "results", None) or []:
         resource = getattr(node_result.node, "resource_type", "node")

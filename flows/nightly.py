@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -135,6 +137,7 @@ def publish(
     load_run_history(build, settings.warehouse, run)
     publish_reports(build, settings.reports_dir, summary)
     export_parquet(build, settings.reports_dir / "parquet", build_id)
+    publish_dbt_docs(build, settings)
     publish_build(build, settings.warehouse)
     pruned = prune_builds(settings.warehouse, settings.keep_builds)
     get_run_logger().info(
@@ -144,6 +147,27 @@ def publish(
         len(pruned),
     )
     return {"published": str(settings.warehouse), "builds_kept": list_builds(settings.warehouse)}
+
+
+def publish_dbt_docs(build: Path, settings: Settings) -> Path | None:
+    """dbt's documentation site (one offline HTML file) under reports/dbt_docs/."""
+    target = settings.reports_dir / "dbt_docs"
+    target_path = build.with_suffix(".target")
+    summary = run_dbt(
+        replace(settings, warehouse=build),
+        ["docs", "generate"],
+        ["--static", "--target-path", str(target_path)],
+        logger=get_run_logger(),
+    )
+    page = target_path / "static_index.html"
+    if not summary.success or not page.exists():
+        get_run_logger().warning("dbt docs were not generated: %s", summary.failures)
+        return None
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(page, target / ".index.html.tmp")
+    os.replace(target / ".index.html.tmp", target / "index.html")
+    shutil.rmtree(target_path, ignore_errors=True)
+    return target / "index.html"
 
 
 @flow(

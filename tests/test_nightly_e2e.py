@@ -271,6 +271,8 @@ def test_publish_writes_reports(small_run: Run) -> None:
     marts = sorted(f"{p.stem}.csv" for p in (PROJECT / "models/marts/report").glob("rpt_*.sql"))
     assert names == [*marts, "run_summary.json"]
     assert len(marts) >= 25
+    docs = (small_run.reports_dir / "dbt_docs" / "index.html").read_text(encoding="utf-8")
+    assert "rpt_feedback_overview" in docs and "annual_customer_feedback_report" in docs
     with (small_run.reports_dir / "rpt_feedback_overview.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     stage1 = {(r["financial_year"], r["measure"]): r["value"] for r in rows}
