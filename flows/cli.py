@@ -136,6 +136,28 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--select", help="dbt node selection (default: everything)")
     build.set_defaults(handler=_cmd_build)
 
+    validate = sub.add_parser(
+        "validate",
+        help="run the reconciliation suites on an existing warehouse",
+        description="Run the Great Expectations reconciliation suites on a warehouse, append"
+        " the results to marts.validation_results and render Data Docs under reports/.",
+    )
+    _add_locations(validate)
+    validate.add_argument("--suite", action="append", help="only this suite (repeatable)")
+    validate.set_defaults(handler=_cmd_validate)
+
+    audit = sub.add_parser(
+        "audit",
+        help="check a published report against itself (and the warehouse)",
+        description="Audit a published report's cells (CSV: table,row,column,published):"
+        " totals vs parts, differences, percentages, the same figure in two tables, and"
+        " printed vs computed where a warehouse is given. Writes one row per failed check.",
+    )
+    audit.add_argument("--published", type=Path, required=True, help="CSV of published cells")
+    audit.add_argument("--warehouse", type=Path, help="compare with this warehouse's marts")
+    audit.add_argument("--out", type=Path, required=True, help="findings CSV to write")
+    audit.set_defaults(handler=_cmd_audit)
+
     serve = sub.add_parser(
         "serve",
         help="run the nightly flow on a schedule (a Prefect deployment) until stopped",
@@ -239,6 +261,35 @@ def _cmd_build(args: argparse.Namespace) -> int:
     summary = run_dbt(settings, "build", extra, logger=logging.getLogger("dbt"))
     print(json.dumps(summary.as_dict(), indent=2))
     return 0 if summary.success else 1
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    import datetime as _dt
+
+    from expectations.runner import render_data_docs, run_suites, write_results
+
+    settings = Settings.resolve(args.landing_dir, args.warehouse, args.reports_dir)
+    run_id = f"validate-{_dt.datetime.now(_dt.UTC):%Y%m%dT%H%M%SZ}"
+    report = run_suites(settings.warehouse, run_id, args.suite)
+    write_results(settings.warehouse, report)
+    docs = render_data_docs(report, settings.reports_dir)
+    for result in report.results:
+        if not result.success:
+            print(
+                f"{result.severity.upper():5} {result.suite}.{result.expectation}: {result.details}"
+            )
+    passed = sum(1 for r in report.results if r.success)
+    print(f"{passed} of {len(report.results)} expectations passed; Data Docs: {docs}")
+    return 1 if report.errors else 0
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from expectations.audit import audit_published, write_findings
+
+    findings = audit_published(args.published, args.warehouse)
+    write_findings(findings, args.out)
+    print(f"{len(findings)} finding(s) written to {args.out}")
+    return 0
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:

@@ -36,7 +36,12 @@ from flows.builds import (
 from flows.dbt_build import DbtBuildError, run_dbt
 from flows.lgsco import LgscoSettings, scrape_lgsco
 from flows.notify import notify_flow_failure
-from flows.publish import export_parquet, publish_reports, unmapped_org_units
+from flows.publish import (
+    export_parquet,
+    publish_reports,
+    unmapped_org_units,
+    write_run_summary,
+)
 from flows.settings import Settings
 from ingest.landing import land_delivery
 from ingest.mapping import load_mapping
@@ -113,6 +118,28 @@ def dbt_build(settings: Settings, dbt_vars: dict[str, Any] | None = None) -> dic
     if not summary.success:
         raise DbtBuildError("dbt build failed: " + "; ".join(summary.failures))
     return summary.as_dict()
+
+
+@task(name="validate")
+def validate(build: Path, reports_dir: Path, run_id: str) -> dict[str, Any]:
+    """Run the reconciliation suites on the build; keep the results in it and as Data Docs."""
+    from expectations.runner import render_data_docs, run_suites, write_results
+
+    report = run_suites(build, run_id)
+    write_results(build, report)
+    docs = render_data_docs(report, reports_dir)
+    logger = get_run_logger()
+    for result in report.errors:
+        logger.error("Expectation failed (error) %s: %s", result.expectation, result.details)
+    for result in report.warnings:
+        logger.warning("Expectation failed (warn) %s: %s", result.expectation, result.details)
+    return {
+        "expectations": len(report.results),
+        "passed": sum(1 for r in report.results if r.success),
+        "errors": [f"{r.expectation}: {r.details}" for r in report.errors],
+        "warnings": [f"{r.expectation}: {r.details}" for r in report.warnings],
+        "data_docs": str(docs),
+    }
 
 
 @task(name="check-org-units")
@@ -233,6 +260,11 @@ def _refresh(
         _record(settings, run, "failed", f"dbt build failed: {exc}", published=False)
         raise
     unmapped = check_org_units(build_settings)
+    validation = validate(build, settings.reports_dir, run["run_id"])
+    run.update(
+        expectations_passed=validation["passed"],
+        expectations_failed=len(validation["errors"]) + len(validation["warnings"]),
+    )
     summary = {
         "warehouse": str(settings.warehouse),
         "build_id": run["build_id"],
@@ -250,8 +282,19 @@ def _refresh(
         "models_built": built["models_built"],
         "tests_passed": built["tests_passed"],
         "dbt": built,
+        "validation": validation,
     }
     run.update(models_built=built["models_built"], tests_passed=built["tests_passed"])
+    if validation["errors"]:
+        # The build stays in warehouse/builds/ for people to investigate; BI keeps the last
+        # good warehouse.
+        message = (
+            f"{len(validation['errors'])} error-severity expectation(s) failed; build"
+            f" {run['build_id']} not published: " + "; ".join(validation["errors"])[:2000]
+        )
+        write_run_summary(settings.reports_dir, summary)
+        _record(settings, run, "failed", message, published=False)
+        return Failed(message=message, data=summary)
     failures = []
     if ingested["failed_files"]:
         failures.append("Unreadable delivery file(s): " + "; ".join(ingested["failed_files"]))
@@ -259,12 +302,16 @@ def _refresh(
         failures.append(f"LGSCO scrape failed (council tables were built): {scraped['error']}")
     if failures:
         status, message = "failed", " | ".join(failures)
-    elif scraped.get("failures"):
+    elif scraped.get("failures") or validation["warnings"]:
         status = "completed_with_warnings"
-        message = (
-            f"Nightly refresh complete with warnings: {len(scraped['failures'])}"
-            " LGSCO page(s) not harvested (see the run summary)"
-        )
+        warnings = []
+        if scraped.get("failures"):
+            warnings.append(
+                f"{len(scraped['failures'])} LGSCO page(s) not harvested (see the run summary)"
+            )
+        if validation["warnings"]:
+            warnings.append(f"{len(validation['warnings'])} warn-severity expectation(s) failed")
+        message = "Nightly refresh complete with warnings: " + "; ".join(warnings)
     else:
         status, message = "completed", "Nightly refresh complete"
     run.update(status=status, message=message, published=True)

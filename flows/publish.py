@@ -31,12 +31,18 @@ def publish_reports(warehouse: Path, reports_dir: Path, summary: dict[str, Any])
             )
             os.replace(tmp, target)
             written.append(target)
+    written.append(write_run_summary(reports_dir, summary))
+    return written
+
+
+def write_run_summary(reports_dir: Path, summary: dict[str, Any]) -> Path:
+    """`<reports_dir>/run_summary.json`, written under a temporary name and renamed."""
+    reports_dir.mkdir(parents=True, exist_ok=True)
     summary_path = reports_dir / "run_summary.json"
     tmp = reports_dir / ".run_summary.json.tmp"
     tmp.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, summary_path)
-    written.append(summary_path)
-    return written
+    return summary_path
 
 
 def export_parquet(warehouse: Path, out_dir: Path, build_id: str) -> Path:

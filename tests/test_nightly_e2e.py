@@ -51,6 +51,14 @@ def test_flow_completes_with_summary(small_run: Run) -> None:
     assert summary["models_built"] == len(list((PROJECT / "models").rglob("*.sql")))
     assert summary["tests_passed"] > 100
     assert summary["dbt"]["failures"] == []
+    validation = summary["validation"]
+    assert validation["errors"] == [] and validation["warnings"] == []
+    assert validation["passed"] == validation["expectations"] >= 50
+    stored = small_run.query(
+        "select count(*), count(*) filter (where success) from marts.validation_results"
+    )
+    assert stored == [(validation["expectations"], validation["passed"])]
+    assert (small_run.reports_dir / "data_docs" / "index.html").exists()
     assert summary["failed_files"] == []
     assert summary["unmapped_org_units"] == [
         {"unit_type": "service", "recorded_name": "Recycling Centres", "cases": 1}
