@@ -1,5 +1,5 @@
 # Feedback Pipeline — every target sets up what it needs (a local .venv) first.
-#   make demo   run the nightly job on the bundled demo delivery (DuckDB, no network)
+#   make demo   generate the demo council and run the nightly job on it (DuckDB, no network)
 #   make test   lint (ruff, sqlfluff) and run the test suite
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The demo council (calibrated to Kent's published 2023/24 report), generated
+# deterministically; landing an identical delivery again is a no-op.
 demo: $(STAMP)
-	$(BIN)/feedback run --source-dir demo/delivery --no-lgsco
+	$(BIN)/python -m demo.generator --out data/demo_delivery
+	$(BIN)/feedback run --source-dir data/demo_delivery --no-lgsco
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

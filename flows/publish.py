@@ -98,13 +98,15 @@ def unmapped_org_units(warehouse: Path) -> list[dict[str, Any]]:
 
 
 def overview_lines(warehouse: Path) -> list[str]:
-    """Table 1 of the latest financial year with stage 1 complaints, as lines for a person."""
+    """Table 1 of the latest complete financial year (one that ended by the last case
+    received), as lines for a person."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
             f"""
             with latest as (
-                select max(financial_year) as financial_year
-                from {REPORT_SCHEMA}.rpt_feedback_overview where value > 0
+                select max(years.financial_year) as financial_year
+                from intermediate.int_financial_years as years
+                where years.financial_year_end <= (select max(received_date) from marts.fct_cases)
             )
             select o.financial_year, o.measure, o.value, o.previous_year_value, o.pct_difference
             from {REPORT_SCHEMA}.rpt_feedback_overview o join latest using (financial_year)

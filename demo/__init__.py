@@ -1,0 +1,1 @@
+"""Demo data for Feedback Pipeline: a static delivery and a calibrated generator."""
