@@ -211,3 +211,23 @@ def test_a_failed_scrape_still_builds_the_council_tables(
         "select value from report.rpt_feedback_overview"
         " where financial_year = '2023/24' and measure = 'stage1_complaints'"
     ) == [(8,)]
+
+
+def test_ombudsman_suite(lgsco_run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from expectations import suites
+    from expectations.runner import run_suites
+    from expectations.suites import ombudsman
+
+    validation = lgsco_run.summary["validation"]
+    assert validation["errors"] == [] and validation["warnings"] == []
+    report = run_suites(lgsco_run.warehouse, "test", ["ombudsman"])
+    assert len(report.results) == 5 and report.success and not report.warnings
+    # Two disagreements in 2022/23 (an outcome and a date): over a limit of 1, a warning.
+    monkeypatch.setenv(ombudsman.MAX_DISAGREEMENTS_ENV, "1")
+    monkeypatch.setitem(suites.SUITES, "ombudsman", importlib.reload(ombudsman).CHECKS)
+    report = run_suites(lgsco_run.warehouse, "test", ["ombudsman"])
+    (warning,) = report.warnings
+    assert warning.expectation == "log_disagreements_within_limit"
+    assert "2022/23" in warning.details
