@@ -171,6 +171,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--timezone", default="Europe/London", help="schedule's time zone")
     serve.set_defaults(handler=_cmd_serve)
 
+    purge = sub.add_parser(
+        "purge",
+        help="delete deliveries older than the retention period",
+        description="Delete landed deliveries (raw files and their validated rows) received"
+        " more than N days ago. Default N: FEEDBACK_RETENTION_DAYS, else six years.",
+    )
+    purge.add_argument("--older-than-days", type=int, help="retention period in days")
+    purge.add_argument(
+        "--landing-dir", help=f"landing zone (env {ENV_LANDING_DIR}; default data/landing)"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="list what would be deleted")
+    purge.set_defaults(handler=_cmd_purge)
+
     rollback = sub.add_parser(
         "rollback",
         help="publish an earlier kept build (or list them)",
@@ -312,6 +325,20 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         )
         parameters["lgsco"] = {**asdict(lgsco), "since": lgsco.since.isoformat()}
     serve({k: v for k, v in parameters.items() if v is not None}, args.cron, args.timezone)
+    return 0
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from ingest.retention import expired_deliveries, purge_deliveries, retention_days
+
+    settings = Settings.resolve(args.landing_dir)
+    days = args.older_than_days if args.older_than_days is not None else retention_days()
+    if args.dry_run:
+        ids = [d.delivery_id for d in expired_deliveries(settings.landing_dir, days)]
+    else:
+        ids = purge_deliveries(settings.landing_dir, days)
+    verb = "Would delete" if args.dry_run else "Deleted"
+    print(f"{verb} {len(ids)} delivery(ies) older than {days} days: {', '.join(ids) or '-'}")
     return 0
 
 

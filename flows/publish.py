@@ -26,13 +26,39 @@ def publish_reports(warehouse: Path, reports_dir: Path, summary: dict[str, Any])
             target = reports_dir / f"{table}.csv"
             tmp = reports_dir / f".{table}.csv.tmp"
             con.execute(
-                f'copy (select * from {REPORT_SCHEMA}."{table}" order by all)'
+                f"copy (select {_spreadsheet_safe_columns(con, table)}"
+                f' from {REPORT_SCHEMA}."{table}" order by all)'
                 f" to '{tmp}' (header, delimiter ',')"
             )
             os.replace(tmp, target)
             written.append(target)
     written.append(write_run_summary(reports_dir, summary))
     return written
+
+
+# A text cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def _spreadsheet_safe_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Select list that neutralises spreadsheet formulas in text columns (a leading '), so
+    that names or reasons from the case system cannot run as formulas in Excel."""
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = ? and table_name = ? order by ordinal_position",
+        [REPORT_SCHEMA, table],
+    ).fetchall()
+    selects = []
+    for name, data_type in columns:
+        column = f'"{name}"'
+        if data_type.upper() == "VARCHAR":
+            selects.append(
+                f"case when regexp_matches({column}, '{FORMULA_START}')"
+                f" then chr(39) || {column} else {column} end as {column}"
+            )
+        else:
+            selects.append(column)
+    return ", ".join(selects)
 
 
 def write_run_summary(reports_dir: Path, summary: dict[str, Any]) -> Path:

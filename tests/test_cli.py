@@ -17,7 +17,10 @@ def feedback(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["ingest"], ["build"], ["serve"], ["rollback"]])
+SUBCOMMANDS = ["run", "ingest", "build", "validate", "audit", "serve", "purge", "rollback"]
+
+
+@pytest.mark.parametrize("command", [[]] + [[name] for name in SUBCOMMANDS])
 def test_help_on_every_subcommand(command: list[str]) -> None:
     result = feedback(*command, "--help")
     assert result.returncode == 0, result.stderr
