@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint pytest clean
+.PHONY: install demo test lint pytest bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,11 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # The demo council (calibrated to Kent's published 2023/24 report), generated
-# deterministically; landing an identical delivery again is a no-op.
+# deterministically (landing an identical delivery again is a no-op), with the LGSCO
+# scraped from a local snapshot of its site served on 127.0.0.1.
 demo: $(STAMP)
 	$(BIN)/python -m demo.generator --out data/demo_delivery
-	$(BIN)/feedback run --source-dir data/demo_delivery --no-lgsco
+	$(BIN)/python -m demo.lgsco_snapshot.run --delivery data/demo_delivery
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -32,6 +33,10 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
 test: lint pytest
+
+# ~100 thousand, 1 million and 10 million case records; results in bench/results/latest.json
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) target logs data warehouse reports .pytest_cache .ruff_cache

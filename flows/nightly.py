@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -237,12 +238,15 @@ def _refresh(
     build = build_path(settings.warehouse, run["build_id"])
     build_settings = replace(settings, warehouse=build)
     scrape = run_scrape.submit(lgsco, settings.landing_dir) if lgsco else None
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
     landing: dict[str, Any] = {}
     if source_dir:
         landing = land_folder(Path(source_dir).resolve(), settings.landing_dir)
     elif export_url:
         landing = land_http_export(export_url, modified_since, settings.landing_dir)
     ingested = ingest(settings.landing_dir, settings.mapping, as_of or dt.date.today())
+    timings["land_and_ingest_s"] = round(time.perf_counter() - clock, 3)
     scraped = _scrape_outcome(scrape)
     run.update(
         rows_read=ingested["rows_read"],
@@ -253,6 +257,7 @@ def _refresh(
     )
     try:
         # The council's LGSCO name is a CLI setting and a dbt var: keep them one.
+        clock = time.perf_counter()
         built = dbt_build(
             build_settings, {"lgsco_authority_name": lgsco.organisation} if lgsco else None
         )
@@ -260,7 +265,10 @@ def _refresh(
         _record(settings, run, "failed", f"dbt build failed: {exc}", published=False)
         raise
     unmapped = check_org_units(build_settings)
+    timings["dbt_build_s"] = round(time.perf_counter() - clock, 3)
+    clock = time.perf_counter()
     validation = validate(build, settings.reports_dir, run["run_id"])
+    timings["expectations_s"] = round(time.perf_counter() - clock, 3)
     run.update(
         expectations_passed=validation["passed"],
         expectations_failed=len(validation["errors"]) + len(validation["warnings"]),
@@ -315,7 +323,11 @@ def _refresh(
     else:
         status, message = "completed", "Nightly refresh complete"
     run.update(status=status, message=message, published=True)
+    summary["timings"] = timings
+    clock = time.perf_counter()
     summary["publish"] = publish(settings, build, run["build_id"], summary, _finished(run))
+    timings["report_and_publish_s"] = round(time.perf_counter() - clock, 3)
+    write_run_summary(settings.reports_dir, summary)
     _record(settings, run, status, message, published=True)
     if status == "failed":
         return Failed(message=message, data=summary)
