@@ -35,7 +35,7 @@ DEFAULT_SCALES = (0.9, 8.8, 88.0)  # ~100 thousand, 1 million, 10 million case r
 
 FLOOR_SQL = """
 with cases as (
-    select * from read_csv('{cases}', header = true, all_varchar = true)
+    select * from read_csv('{cases}', header = true, all_varchar = true, quote = '"')
 ),
 typed as (
     select
