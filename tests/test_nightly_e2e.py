@@ -383,3 +383,7 @@ def test_nightly_pulls_from_the_http_export_api(
         "select value from report.rpt_feedback_overview"
         " where financial_year = '2023/24' and measure = 'stage1_complaints'"
     ) == [(8,)]
+    # The token is a secret: in no file the run wrote (landing, warehouse, reports, history).
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(written) > 20
+    assert not [p for p in written if b"s3cret" in p.read_bytes()]
