@@ -5,12 +5,18 @@ column mapping, normalised by `ingest.readers` and validated by `ingest.validate
 delivery's rejected rows and per-file counts are written next to the accepted Parquet in
 `<landing>/_validated/`, where dbt reads them. A file that cannot be read at all is reported
 (status `failed`, with the reason) and the delivery's other files are still processed.
+
+Each delivery is validated in its own DuckDB connection with a memory limit and a spill
+directory (FEEDBACK_INGEST_MEMORY_LIMIT, default 512MB), so a delivery of any size is
+streamed in bounded memory. Caps on file size and on XLSX expansion: `ingest.readers.ReadLimits`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import logging
+import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,16 +27,20 @@ from ingest.contract import ENTITIES, OPTIONAL_ENTITIES
 from ingest.landing import VALIDATED_DIR, Delivery, pending_deliveries
 from ingest.lgsco import ensure_empty_tables
 from ingest.mapping import Mapping
-from ingest.readers import UnreadableFileError, read_delivery_file
+from ingest.readers import ReadLimits, UnreadableFileError, read_delivery_file
 from ingest.validate import (
     REJECTED_ROWS_DDL,
     DeliveryFile,
+    output_name,
     q,
     validate_file,
     write_empty_schema,
 )
 
 log = logging.getLogger(__name__)
+
+ENV_MEMORY_LIMIT = "FEEDBACK_INGEST_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "512MB"
 
 STATS_DDL = """
 create table ingest_file_stats (
@@ -51,6 +61,7 @@ class FileOutcome:
     rows_accepted: int = 0
     rows_rejected: int = 0
     message: str = ""
+    encoding: str = ""  # utf-8, utf-8-sig, utf-16, cp1252 or xlsx, as read
 
 
 @dataclass
@@ -83,9 +94,16 @@ def validated_root(landing_root: Path) -> Path:
 
 
 def ingest_pending(
-    landing_root: Path, mapping: Mapping, as_of: dt.date | None = None
+    landing_root: Path,
+    mapping: Mapping,
+    as_of: dt.date | None = None,
+    limits: ReadLimits | None = None,
 ) -> IngestReport:
-    """Validate every delivery not yet ingested, oldest first."""
+    """Validate every delivery not yet ingested, oldest first.
+
+    `limits` (file size and XLSX expansion caps) default to `ReadLimits.from_env()`.
+    """
+    limits = limits or ReadLimits.from_env()
     as_of = as_of or dt.date.today()
     report = IngestReport()
     with duckdb.connect() as con:
@@ -94,15 +112,20 @@ def ingest_pending(
     ensure_empty_tables(landing_root)  # LGSCO tables, so dbt builds before any scrape
     for delivery in pending_deliveries(landing_root):
         report.deliveries.append(delivery.delivery_id)
-        report.files.extend(ingest_delivery(delivery, mapping, landing_root, as_of))
+        report.files.extend(ingest_delivery(delivery, mapping, landing_root, as_of, limits))
     report.absent_optional_entities = absent_entities(landing_root)
     return report
 
 
 def ingest_delivery(
-    delivery: Delivery, mapping: Mapping, landing_root: Path, as_of: dt.date
+    delivery: Delivery,
+    mapping: Mapping,
+    landing_root: Path,
+    as_of: dt.date,
+    limits: ReadLimits | None = None,
 ) -> list[FileOutcome]:
     """Validate one delivery's files; write its accepted, rejected and count tables."""
+    limits = limits or ReadLimits.from_env()
     out_root = validated_root(landing_root)
     for stale in out_root.glob(f"*/{delivery.delivery_id}__*.parquet"):
         stale.unlink()  # a crashed earlier attempt at this delivery
@@ -110,12 +133,13 @@ def ingest_delivery(
     outcomes: list[FileOutcome] = []
     row_counts: dict[str, int | None] = {}
     with duckdb.connect() as con, tempfile.TemporaryDirectory(prefix="feedback-ingest-") as tmp:
+        _bound_memory(con, Path(tmp))
         con.execute(STATS_DDL)
         con.execute(REJECTED_ROWS_DDL)
         for entry in manifest["files"]:
             path = delivery.raw_dir / entry["name"]
             file_outcomes, rows_read = _ingest_file(
-                con, path, mapping, delivery, out_root, Path(tmp), as_of
+                con, path, mapping, delivery, out_root, Path(tmp), as_of, limits
             )
             row_counts[entry["name"]] = rows_read
             outcomes.extend(file_outcomes)
@@ -131,7 +155,7 @@ def ingest_delivery(
                         outcome.rows_read,
                         outcome.rows_accepted,
                         outcome.rows_rejected,
-                        None,
+                        outcome.encoding or None,
                         outcome.message,
                     ],
                 )
@@ -147,6 +171,16 @@ def ingest_delivery(
     return outcomes
 
 
+def _bound_memory(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
+    """Cap DuckDB's memory for this delivery; what does not fit spills to `tmp`."""
+    limit = os.environ.get(ENV_MEMORY_LIMIT, "").strip() or DEFAULT_MEMORY_LIMIT
+    spill = tmp / "duckdb-spill"
+    spill.mkdir()
+    con.execute(f"set memory_limit = {q(limit)}")
+    con.execute(f"set temp_directory = {q(str(spill))}")
+    con.execute("set preserve_insertion_order = true")
+
+
 def _ingest_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -155,14 +189,11 @@ def _ingest_file(
     out_root: Path,
     tmp: Path,
     as_of: dt.date,
+    limits: ReadLimits | None = None,
 ) -> tuple[list[FileOutcome], int | None]:
     file_mapping = mapping.for_file(path.name)
     if file_mapping is None:
-        message = f"{path.name}: matches no file pattern of mapping {mapping.name!r}; not loaded"
-        log.warning(message)
-        return [
-            FileOutcome(delivery.delivery_id, path.name, None, "ignored", message=message)
-        ], None
+        return [_unmatched(path, mapping, delivery)], None
     entity = ENTITIES[file_mapping.entity]
     required = {
         file_mapping.columns[c.name].strip().lower()
@@ -172,28 +203,36 @@ def _ingest_file(
     missing_in_mapping = [
         c.name for c in entity.columns if c.required and c.name not in file_mapping.columns
     ]
+    delivery_file = DeliveryFile(
+        delivery.delivery_id, delivery.received_at.replace(tzinfo=None), path.name
+    )
     try:
         if missing_in_mapping:
             raise UnreadableFileError(
                 f"{path.name}: mapping {mapping.name!r} maps no source column to required"
                 f" column(s) {', '.join(missing_in_mapping)}"
             )
-        read = read_delivery_file(path, required, tmp / f"{path.stem}.normalised.csv")
+        read = read_delivery_file(path, required, tmp / f"{path.name}.normalised.csv", limits)
         counts = validate_file(
             con,
             read,
             file_mapping,
             mapping.derived_from(file_mapping.entity),
-            DeliveryFile(
-                delivery.delivery_id, delivery.received_at.replace(tzinfo=None), path.name
-            ),
+            delivery_file,
             out_root,
             as_of,
         )
-    except UnreadableFileError as exc:
-        log.error("%s (delivery %s)", exc, delivery.delivery_id)
+    except (UnreadableFileError, duckdb.Error, OSError, UnicodeError) as exc:
+        message = str(exc)
+        if not isinstance(exc, UnreadableFileError):  # not foreseen: say so, keep the trace
+            log.exception(
+                "%s: could not be validated (delivery %s)", path.name, delivery.delivery_id
+            )
+            message = f"{path.name}: could not be validated ({type(exc).__name__}: {exc})"
+        _forget_file(con, delivery_file, out_root)
+        log.error("%s (delivery %s)", message, delivery.delivery_id)
         outcome = FileOutcome(
-            delivery.delivery_id, path.name, entity.name, "failed", message=str(exc)
+            delivery.delivery_id, path.name, entity.name, "failed", message=message
         )
         return [outcome], None
     outcomes = [
@@ -205,14 +244,57 @@ def _ingest_file(
             c.rows_read,
             c.rows_accepted,
             c.rows_rejected,
-            f"{path.name} ({c.entity}): read {c.rows_read} = accepted {c.rows_accepted}"
-            f" + rejected {c.rows_rejected}",
+            _loaded_message(path.name, c.entity, c.rows_read, c.rows_accepted, c.rows_rejected)
+            + (f"; {read.note}" if read.note else ""),
+            read.encoding,
         )
         for c in counts
     ]
     for outcome in outcomes:
         log.info(outcome.message)
     return outcomes, read.rows_read
+
+
+def _loaded_message(name: str, entity: str, read: int, accepted: int, rejected: int) -> str:
+    message = f"{name} ({entity}): read {read} = accepted {accepted} + rejected {rejected}"
+    if read == 0:
+        message += " (no data rows: the file holds a header only)"
+    elif rejected:
+        message += " (rejected rows, with row number and rule, in rejected_rows)"
+    return message
+
+
+def _unmatched(path: Path, mapping: Mapping, delivery: Delivery) -> FileOutcome:
+    """A file no mapping reads: ignored, or failed when it is named like an input but is not
+    a CSV or XLSX file (e.g. `cases.xls`), so that it is not silently left out."""
+    stem = path.name.lower().rsplit(".", 1)[0]
+    for file_mapping in mapping.files:
+        if file_mapping.from_entity is None and any(
+            fnmatch.fnmatch(f"{stem}.csv", pattern.lower()) for pattern in file_mapping.patterns
+        ):
+            suffix = path.suffix.lower()
+            message = (
+                f"{path.name}: unsupported file type {suffix or '(none)'!r} for"
+                f" {file_mapping.entity}: deliver CSV or XLSX"
+                + (" (save the workbook as .xlsx)" if suffix == ".xls" else "")
+            )
+            log.error("%s (delivery %s)", message, delivery.delivery_id)
+            return FileOutcome(
+                delivery.delivery_id, path.name, file_mapping.entity, "failed", message=message
+            )
+    message = f"{path.name}: matches no file pattern of mapping {mapping.name!r}; not loaded"
+    log.warning(message)
+    return FileOutcome(delivery.delivery_id, path.name, None, "ignored", message=message)
+
+
+def _forget_file(
+    con: duckdb.DuckDBPyConnection, delivery_file: DeliveryFile, out_root: Path
+) -> None:
+    """Drop what a file that failed half-way left: its rejected rows and accepted Parquet."""
+    con.execute(REJECTED_ROWS_DDL)
+    con.execute("delete from rejected_rows where source_file = ?", [delivery_file.file_name])
+    for partial in out_root.glob(f"*/{output_name(delivery_file)}"):
+        partial.unlink()
 
 
 def _write_empty_audit_tables(con: duckdb.DuckDBPyConnection, out_root: Path) -> None:

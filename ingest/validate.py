@@ -4,12 +4,16 @@ Input: the reader's normalised CSV (`_row_number`, `c0..cN` as text) and the fil
 Output: accepted rows, typed, written as Parquet; rejected rows appended to the connection's
 `rejected_rows` table with the rule(s) they break and their raw values; and per-entity
 counts, in which rows read = rows accepted + rows rejected is checked, not assumed.
+
+The file is streamed, never held in memory: the mapped and typed rows are views over the
+normalised CSV; one pass finds keys delivered twice with different content (an aggregate,
+which DuckDB spills to disk when large), a second writes every row with the rules it breaks
+to a work Parquet file, from which the accepted and rejected rows are copied.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +21,25 @@ import duckdb
 
 from ingest.contract import ENTITIES, Column, Entity
 from ingest.mapping import FileMapping
-from ingest.readers import ReadResult, column_alias
+from ingest.readers import REJECT_COLUMNS, ReadResult, column_alias
 
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    # a date "also with a time part" (the contract), e.g. an XLSX date cell holding a time
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S.%f",
+)
+# Whole numbers (an XLSX number cell may come as `2.0`), and amounts in pounds: an optional
+# sign and £, thousands separated by commas only in threes, at most two decimals (pence).
+INT_PATTERN = r"^[+-]?[0-9]+(\.0+)?$"
+MONEY_PATTERN = r"^[+-]?\s*£?\s*[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]{1,2})?$"
 TIMESTAMP_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
@@ -105,10 +125,14 @@ def validate_file(
     """Validate a normalised file as `mapping.entity` (plus entities split out of it)."""
     con.execute(REJECTED_ROWS_DDL)
     entity = ENTITIES[mapping.entity]
+    width = len(read.header)
+    columns = ", ".join(
+        f"{q(name)}: 'varchar'" for name in ("_row_number", *map(column_alias, range(width)))
+    )
     con.execute(
-        "create or replace temp table src as select * from read_csv("
-        f"{q(str(read.normalised_csv))}, header = true, all_varchar = true, delim = ',',"
-        " quote = '\"', escape = '\"', strict_mode = true)"
+        "create or replace temp view src as select * from read_csv("
+        f"{q(str(read.normalised_csv))}, header = true, columns = {{{columns}}},"
+        " delim = ',', quote = '\"', escape = '\"', strict_mode = true, parallel = false)"
     )
     _insert_reader_rejects(con, read, delivery_file, entity.name)
     headers = {h.strip().lower(): i for i, h in enumerate(read.header)}
@@ -121,11 +145,18 @@ def validate_file(
         f"{_text_expr(column, mapping, headers)} as {ident(column.name)}"
         for column in entity.columns
     ]
+    source_columns = ", ".join(column_alias(i) for i in range(width))
     con.execute(
-        "create or replace temp table mapped as select cast(_row_number as integer) as _row,"
-        f" {raw_json}::varchar as _raw, {', '.join(text_columns)} from src"
+        "create or replace temp view mapped as select cast(_row_number as integer) as _row,"
+        f" hash({source_columns}) as _content, {source_columns}, {', '.join(text_columns)}"
+        " from src"
     )
-    counts = [_check_entity(con, "mapped", entity, mapping, delivery_file, validated_dir, as_of)]
+    work = read.normalised_csv
+    counts = [
+        _check_entity(
+            con, "mapped", entity, mapping, delivery_file, validated_dir, as_of, work, raw_json
+        )
+    ]
     counts[0] = _with_reader_rejects(counts[0], read)
     for child in derived:
         _split_child(con, child, mapping, headers)
@@ -138,6 +169,7 @@ def validate_file(
                 delivery_file,
                 validated_dir,
                 as_of,
+                work,
                 is_derived=True,
             )
         )
@@ -145,8 +177,8 @@ def validate_file(
 
 
 def _with_reader_rejects(counts: EntityCounts, read: ReadResult) -> EntityCounts:
-    total_read = counts.rows_read + len(read.rejects)
-    rejected = counts.rows_rejected + len(read.rejects)
+    total_read = counts.rows_read + read.reject_count
+    rejected = counts.rows_rejected + read.reject_count
     if total_read != read.rows_read or total_read != counts.rows_accepted + rejected:
         raise RowCountMismatch(
             f"{counts.entity}: read {read.rows_read}, validated {total_read}, "
@@ -158,22 +190,16 @@ def _with_reader_rejects(counts: EntityCounts, read: ReadResult) -> EntityCounts
 def _insert_reader_rejects(
     con: duckdb.DuckDBPyConnection, read: ReadResult, delivery_file: DeliveryFile, entity: str
 ) -> None:
-    rows = [
-        (
-            delivery_file.delivery_id,
-            delivery_file.delivered_at,
-            delivery_file.file_name,
-            entity,
-            reject.row_number,
-            reject.rule,
-            reject.rule,
-            reject.details,
-            json.dumps(reject.raw_values, ensure_ascii=False),
-        )
-        for reject in read.rejects
-    ]
-    if rows:
-        con.executemany("insert into rejected_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    if not read.reject_count or read.rejects_csv is None:
+        return
+    delivery_id, delivered_at, file_name = delivery_file.sql_literals()
+    columns = ", ".join(f"{q(name)}: 'varchar'" for name in REJECT_COLUMNS)
+    con.execute(
+        f"insert into rejected_rows select {delivery_id}, {delivered_at}, {file_name},"
+        f" {q(entity)}, cast(row_number as integer), rule, rule, details, raw_values"
+        f" from read_csv({q(str(read.rejects_csv))}, header = true, columns = {{{columns}}},"
+        " delim = ',', quote = '\"', escape = '\"', strict_mode = true, parallel = false)"
+    )
 
 
 def _text_expr(column: Column, mapping: FileMapping, headers: dict[str, int]) -> str:
@@ -210,9 +236,9 @@ def _split_child(
         else:
             selects.append(f"{exprs[column.name]} as {ident(column.name)}")
     con.execute(
-        "create or replace temp table mapped_child as "
-        f"select _row, _raw, {', '.join(selects)} from ("
-        f"  select cast(_row_number as integer) as _row, null::varchar as _raw, *,"
+        "create or replace temp view mapped_child as "
+        f"select _row, _content, {', '.join(selects)} from ("
+        "  select cast(_row_number as integer) as _row, hash(_row_number) as _content, *,"
         f"    unnest({list_expr}) as item, generate_subscripts({list_expr}, 1) as position"
         "  from src"
         "  where cast(_row_number as integer) in (select _row from accepted_parent_rows)"
@@ -233,9 +259,15 @@ def _typed_expr(column: Column, extra_formats: tuple[str, ...]) -> str:
         parsed = f"try_strptime({x}, {formats})"
         return f"(case when year({parsed}) >= 1900 then {parsed} end)"
     if column.kind == "int":
-        return f"try_cast({x} as integer)"
+        return (
+            f"(case when regexp_full_match({x}, {q(INT_PATTERN)}) then"
+            f" try_cast(regexp_replace({x}, '\\.0+$', '') as integer) end)"
+        )
     if column.kind == "decimal":
-        return f"try_cast(regexp_replace({x}, '[£,\\s]', '', 'g') as decimal(18, 2))"
+        return (
+            f"(case when regexp_full_match({x}, {q(MONEY_PATTERN)}) then"
+            f" try_cast(regexp_replace({x}, '[£,\\s]', '', 'g') as decimal(18, 2)) end)"
+        )
     if column.kind == "bool":
         return (
             f"(case when lower({x}) in ('true', 't', 'yes', 'y', '1') then true"
@@ -272,12 +304,14 @@ def _rules(entity: Entity, as_of: dt.date) -> list[tuple[str, str, str]]:
                 )
             )
         elif column.kind != "text":
+            hint = q(_kind_hint(column))
+            if column.kind in ("date", "timestamp"):
+                hint += f" || {_date_hint(raw)}"
             rules.append(
                 (
                     f"invalid_{column.name}",
                     f"{raw} is not null and {typed} is null",
-                    f"{q(column.name + ' ')} || {q(chr(39))} || {raw} || {q(chr(39))} || "
-                    + q(_kind_hint(column)),
+                    f"{q(column.name + ' ')} || {q(chr(39))} || {raw} || {q(chr(39))} || {hint}",
                 )
             )
     today = q(as_of.isoformat())
@@ -330,16 +364,41 @@ def _rules(entity: Entity, as_of: dt.date) -> list[tuple[str, str, str]]:
         )
     if len(entity.key) == 1:
         key = entity.key[0]
-        version = "last_modified" if entity.name == "cases" else "null"
         rules.append(
             (
                 f"duplicate_{key}_in_file",
-                f"{key} is not null"
-                f" and count(distinct _raw) over (partition by {key}, {version}) > 1",
+                "_duplicate",
                 q(f"the same {key} appears more than once in the file with different values"),
             )
         )
     return rules
+
+
+DATE_HINTS = (  # (regular expression on the raw text, what is probably wrong)
+    (r"[0-9]{5}(\.[0-9]+)?", "an Excel serial day number? Format the column as a date"),
+    (r"[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2}( .*)?", "a two-digit year: write it in full"),
+    (r"[0-9]{1,3}-[0-9]{1,2}-[0-9]{1,2}([ T].*)?", "a year of fewer than four digits"),
+    (r"[0-9]{1,2}/(1[3-9]|2[0-9]|3[01])/[0-9]{4}( .*)?", "month above 12: US order is never read"),
+    (
+        r"([0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})([ T].*)?",
+        "no such date, or a year before 1900",
+    ),
+)
+
+
+def _date_hint(raw: str) -> str:
+    """A SQL expression: `: why` for a date that failed to parse, when the pattern tells."""
+    whens = " ".join(
+        f"when regexp_full_match({raw}, {q(pattern)}) then {q(f': {hint}')}"
+        for pattern, hint in DATE_HINTS
+    )
+    return f"(case {whens} else '' end)"
+
+
+def rule_names(entity: Entity) -> list[str]:
+    """The names of the row rules `entity` is checked against, in the order they apply."""
+    names = [name for name, _, _ in _rules(entity, dt.date.today())]
+    return list(dict.fromkeys(names))
 
 
 def _kind_hint(column: Column) -> str:
@@ -361,48 +420,55 @@ def _check_entity(
     delivery_file: DeliveryFile,
     validated_dir: Path,
     as_of: dt.date,
+    work: Path,
+    raw_expr: str = "null",
     is_derived: bool = False,
 ) -> EntityCounts:
+    """Check every row of `table` (a view); `work` prefixes this entity's work files."""
+    names = ", ".join(ident(c.name) for c in entity.columns)
     raw_columns = ", ".join(f"{ident(c.name)} as {_raw_col(c.name)}" for c in entity.columns)
     typed = ", ".join(
         f"{_typed_expr(c, mapping.date_formats)} as {ident(c.name)}" for c in entity.columns
     )
     con.execute(
-        f"create or replace temp table typed as select _row, _raw, {raw_columns}, {typed}"
-        f" from {table}"
+        f"create or replace temp view typed_base as select * exclude ({names}),"
+        f" {raw_columns}, {typed} from {table}"
     )
+    _flag_duplicates(con, entity)
     rules = _rules(entity, as_of)
     rule_list = ", ".join(f"case when {cond} then {q(name)} end" for name, cond, _ in rules)
     detail_list = ", ".join(f"case when {cond} then {detail} end" for _, cond, detail in rules)
+    checked = work.with_name(f"{work.name}.{entity.name}.checked.parquet")
     con.execute(
-        "create or replace temp table checked as select *,"
-        f" list_filter([{rule_list}], x -> x is not null) as _rules,"
-        f" list_filter([{detail_list}], x -> x is not null) as _details"
-        " from typed"
+        f"copy (select _row, {names}, _rules, _details,"
+        f" case when len(_rules) > 0 then {raw_expr}::varchar end as _raw from ("
+        f"  select *, list_filter([{rule_list}], x -> x is not null) as _rules,"
+        f"  list_filter([{detail_list}], x -> x is not null) as _details from typed"
+        f")) to {q(str(checked))} (format parquet)"
     )
+    source = f"read_parquet({q(str(checked))})"
     delivery_id, delivered_at, file_name = delivery_file.sql_literals()
     con.execute(
         f"insert into rejected_rows select {delivery_id}, {delivered_at}, {file_name},"
         f" {q(entity.name)}, _row, _rules[1],"
         " array_to_string(_rules, '; '), array_to_string(_details, '; '), _raw"
-        " from checked where len(_rules) > 0"
+        f" from {source} where len(_rules) > 0"
     )
     if not is_derived:  # rows that derived (split) entities may come from
         con.execute(
-            "create or replace temp table accepted_parent_rows as"
-            " select _row from checked where len(_rules) = 0"
+            "create or replace temp view accepted_parent_rows as"
+            f" select _row from {source} where len(_rules) = 0"
         )
     out_dir = validated_dir / entity.name
     out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"{delivery_file.delivery_id}__{Path(delivery_file.file_name).stem}.parquet"
-    columns = ", ".join(ident(c.name) for c in entity.columns)
+    out = out_dir / output_name(delivery_file)
     con.execute(
-        f"copy (select {columns}, {delivery_id} as _delivery_id, {delivered_at} as _delivered_at,"
-        f" {file_name} as _source_file, _row as _source_row from checked"
-        f" where len(_rules) = 0 order by _row) to {q(str(out))} (format parquet)"
+        f"copy (select {names}, {delivery_id} as _delivery_id, {delivered_at} as _delivered_at,"
+        f" {file_name} as _source_file, _row as _source_row from {source}"
+        f" where len(_rules) = 0) to {q(str(out))} (format parquet)"
     )
     read, rejected = con.execute(
-        "select count(*), count(*) filter (where len(_rules) > 0) from checked"
+        f"select count(*), count(*) filter (where len(_rules) > 0) from {source}"
     ).fetchone()
     (accepted,) = con.execute(f"select count(*) from read_parquet({q(str(out))})").fetchone()
     if read != accepted + rejected:
@@ -411,6 +477,44 @@ def _check_entity(
             f" + rejected {rejected}"
         )
     return EntityCounts(entity.name, read, accepted, rejected, out)
+
+
+def output_name(delivery_file: DeliveryFile) -> str:
+    """The accepted rows' Parquet file: one per delivered file (`cases.csv` and `cases.xlsx`
+    in one delivery do not overwrite each other)."""
+    name = Path(delivery_file.file_name)
+    suffix = "" if name.suffix.lower() == ".csv" else f"_{name.suffix.lstrip('.')}"
+    return f"{delivery_file.delivery_id}__{name.stem}{suffix}.parquet"
+
+
+def _flag_duplicates(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    """View `typed`: `typed_base` plus `_duplicate`, true for a key (and version) that the file
+    holds more than once with different content. An aggregate, not a window: it streams."""
+    if len(entity.key) != 1:
+        con.execute(
+            "create or replace temp view typed as select *, false as _duplicate from typed_base"
+        )
+        return
+    key = ident(entity.key[0])
+    version = "last_modified" if entity.name == "cases" else None
+    group = f"{key}, {version}" if version else key
+    con.execute(
+        f"create or replace temp table duplicate_keys as select {group} from typed_base"
+        f" where {key} is not null group by {group} having min(_content) <> max(_content)"
+    )
+    (count,) = con.execute("select count(*) from duplicate_keys").fetchone()
+    if not count:
+        con.execute(
+            "create or replace temp view typed as select *, false as _duplicate from typed_base"
+        )
+        return
+    on = f"t.{key} = d.{key}"
+    if version:
+        on += f" and t.{version} is not distinct from d.{version}"
+    con.execute(
+        "create or replace temp view typed as select t.*, d.{key} is not null as _duplicate"
+        f" from typed_base as t left join duplicate_keys as d on {on}".replace("{key}", key)
+    )
 
 
 def write_empty_schema(con: duckdb.DuckDBPyConnection, validated_dir: Path) -> None:
