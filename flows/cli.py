@@ -20,6 +20,7 @@ from flows.settings import (
     ENV_LANDING_DIR,
     ENV_MAPPING,
     ENV_REPORTS_DIR,
+    ENV_SUPPRESS_BELOW,
     ENV_WAREHOUSE,
     Settings,
 )
@@ -31,6 +32,12 @@ os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "ingest")
 def _timestamp(text: str) -> dt.datetime:
     value = dt.datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _threshold(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {text!r}")
+    return int(text)
 
 
 def _add_locations(parser: argparse.ArgumentParser, reports: bool = True) -> None:
@@ -46,6 +53,19 @@ def _add_locations(parser: argparse.ArgumentParser, reports: bool = True) -> Non
         parser.add_argument(
             "--reports-dir", help=f"outputs folder (env {ENV_REPORTS_DIR}; default reports)"
         )
+
+
+def _add_suppression(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--suppress-below",
+        type=_threshold,
+        nargs="?",
+        const=5,
+        metavar="N",
+        help="publish the report files (CSV, Parquet, HTML, XLSX) for outside the council:"
+        f" counts below N (default 5) shown as <N>, with secondary suppression"
+        f" (env {ENV_SUPPRESS_BELOW}); the warehouse keeps the exact figures",
+    )
 
 
 def _add_source(parser: argparse.ArgumentParser) -> None:
@@ -115,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_source(run)
     _add_locations(run)
+    _add_suppression(run)
     _add_lgsco(run)
     run.set_defaults(handler=_cmd_run)
 
@@ -166,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_source(serve)
     _add_locations(serve)
+    _add_suppression(serve)
     _add_lgsco(serve)
     serve.add_argument("--cron", default="0 2 * * *", help="schedule (default 0 2 * * *)")
     serve.add_argument("--timezone", default="Europe/London", help="schedule's time zone")
@@ -219,6 +241,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         mapping=args.mapping,
         as_of=args.as_of,
         lgsco=lgsco,
+        suppress_below=args.suppress_below,
         return_state=True,
     )
     summary = state.result(raise_on_failure=False)
@@ -318,6 +341,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "warehouse": args.warehouse,
         "reports_dir": args.reports_dir,
         "mapping": args.mapping,
+        "suppress_below": args.suppress_below,
     }
     if not args.no_lgsco:
         lgsco = LgscoSettings.resolve(

@@ -48,6 +48,7 @@ from ingest.landing import land_delivery
 from ingest.mapping import load_mapping
 from ingest.run import ingest_pending
 from ingest.sources.http_export import HttpExportConfig, fetch_export
+from outputs.suppression import Suppressor
 
 RUN_TIMEOUT_S = 4 * 3600  # a nightly run that takes longer than this is stopped and failed
 
@@ -163,8 +164,9 @@ def publish(
 ) -> dict[str, Any]:
     """Reports (CSV, Parquet) from the build, then the build published atomically."""
     load_run_history(build, settings.warehouse, run)
-    publish_reports(build, settings.reports_dir, summary)
-    export_parquet(build, settings.reports_dir / "parquet", build_id)
+    suppressor = Suppressor(settings.suppress_below) if settings.suppress_below else None
+    publish_reports(build, settings.reports_dir, summary, suppressor)
+    export_parquet(build, settings.reports_dir / "parquet", build_id, suppressor)
     publish_dbt_docs(build, settings)
     publish_build(build, settings.warehouse)
     pruned = prune_builds(settings.warehouse, settings.keep_builds)
@@ -215,9 +217,15 @@ def nightly(
     mapping: str | None = None,
     as_of: dt.date | None = None,
     lgsco: LgscoSettings | None = None,
+    suppress_below: int | None = None,
 ) -> State:
-    """Refresh the warehouse from the case management system's exports and the LGSCO."""
-    settings = Settings.resolve(landing_dir, warehouse, reports_dir, mapping)
+    """Refresh the warehouse from the case management system's exports and the LGSCO.
+
+    `suppress_below`: publish the report files with counts below it suppressed (for outputs
+    that leave the council); the warehouse keeps the exact figures."""
+    settings = Settings.resolve(
+        landing_dir, warehouse, reports_dir, mapping, suppress_below=suppress_below
+    )
     with run_lock(settings.landing_dir):
         return _refresh(settings, source_dir, export_url, modified_since, as_of, lgsco)
 

@@ -1,5 +1,7 @@
 """Publish a build's report marts for people and BI tools that read files: CSV and Parquet
-(one file per model, with a manifest) and the run summary, under reports/."""
+(one file per model, with a manifest) and the run summary, under reports/. With a
+`Suppressor`, the files are the public version: small numbers suppressed (outputs.suppression).
+"""
 
 from __future__ import annotations
 
@@ -11,23 +13,35 @@ from typing import Any
 
 import duckdb
 
+from outputs.suppression import Suppressor
+
 REPORT_SCHEMA = "report"
 
 
-def publish_reports(warehouse: Path, reports_dir: Path, summary: dict[str, Any]) -> list[Path]:
+def publish_reports(
+    warehouse: Path,
+    reports_dir: Path,
+    summary: dict[str, Any],
+    suppressor: Suppressor | None = None,
+) -> list[Path]:
     """Write every `report.rpt_*` table to `<reports_dir>/<model>.csv` and `run_summary.json`.
 
     Each file is written under a temporary name and renamed, so a reader never sees half a file.
+    With a suppressor, small numbers are suppressed and excluded marts are not written (a file
+    left from an unsuppressed run is removed).
     """
     reports_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for table in _report_tables(con):
             target = reports_dir / f"{table}.csv"
+            if suppressor and suppressor.excluded(table):
+                target.unlink(missing_ok=True)
+                continue
             tmp = reports_dir / f".{table}.csv.tmp"
+            relation = _public_relation(con, table, suppressor)
             con.execute(
-                f"copy (select {_spreadsheet_safe_columns(con, table)}"
-                f' from {REPORT_SCHEMA}."{table}" order by all)'
+                f"copy (select {_spreadsheet_safe_columns(con, relation)} from {relation})"
                 f" to '{tmp}' (header, delimiter ',')"
             )
             os.replace(tmp, target)
@@ -36,18 +50,47 @@ def publish_reports(warehouse: Path, reports_dir: Path, summary: dict[str, Any])
     return written
 
 
-# A text cell starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_START = r"^[=+\-@\t\r]"
+def _public_relation(
+    con: duckdb.DuckDBPyConnection, table: str, suppressor: Suppressor | None
+) -> str:
+    """A view of the mart as it is published, ordered: the table itself, or (with a
+    suppressor) its suppressed rows, count columns as text and the others in their types."""
+    con.execute(
+        f'create or replace temp view public_rows as select * from {REPORT_SCHEMA}."{table}"'
+        " order by all"
+    )
+    if suppressor is None:
+        return "public_rows"
+    frame = suppressor(table, con.execute("select * from public_rows").df())
+    text_columns = set(suppressor.rule(table).suppressed_columns)
+    casts = ", ".join(
+        f'cast("{name}" as {"varchar" if name in text_columns else data_type}) as "{name}"'
+        for name, data_type in _columns(con, table)
+    )
+    con.register("suppressed_frame", frame)
+    con.execute(
+        f"create or replace temp table public_suppressed as select {casts} from suppressed_frame"
+    )
+    con.unregister("suppressed_frame")
+    return "public_suppressed"
 
 
-def _spreadsheet_safe_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """Select list that neutralises spreadsheet formulas in text columns (a leading '), so
-    that names or reasons from the case system cannot run as formulas in Excel."""
-    columns = con.execute(
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return con.execute(
         "select column_name, data_type from information_schema.columns"
         " where table_schema = ? and table_name = ? order by ordinal_position",
         [REPORT_SCHEMA, table],
     ).fetchall()
+
+
+# A text cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def _spreadsheet_safe_columns(con: duckdb.DuckDBPyConnection, relation: str) -> str:
+    """Select list that neutralises spreadsheet formulas in text columns (a leading '), so
+    that names or reasons from the case system cannot run as formulas in Excel."""
+    columns = con.execute(f"select column_name, column_type from (describe {relation})").fetchall()
     selects = []
     for name, data_type in columns:
         column = f'"{name}"'
@@ -71,22 +114,27 @@ def write_run_summary(reports_dir: Path, summary: dict[str, Any]) -> Path:
     return summary_path
 
 
-def export_parquet(warehouse: Path, out_dir: Path, build_id: str) -> Path:
+def export_parquet(
+    warehouse: Path, out_dir: Path, build_id: str, suppressor: Suppressor | None = None
+) -> Path:
     """Every report mart as `<out_dir>/<model>.parquet`, and `manifest.json` listing them
-    (model, rows, build id, built at). Files are written under temporary names and renamed."""
+    (model, rows, build id, built at, suppressed below). Files are written under temporary
+    names and renamed. With a suppressor, small numbers are suppressed (count columns become
+    text) and excluded marts are not written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     built_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     entries = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for table in _report_tables(con):
             target = out_dir / f"{table}.parquet"
+            if suppressor and suppressor.excluded(table):
+                target.unlink(missing_ok=True)
+                continue
             tmp = out_dir / f".{table}.parquet.tmp"
-            con.execute(
-                f'copy (select * from {REPORT_SCHEMA}."{table}" order by all)'
-                f" to '{tmp}' (format parquet)"
-            )
+            relation = _public_relation(con, table, suppressor)
+            con.execute(f"copy (select * from {relation}) to '{tmp}' (format parquet)")
             os.replace(tmp, target)
-            (rows,) = con.execute(f'select count(*) from {REPORT_SCHEMA}."{table}"').fetchone()
+            (rows,) = con.execute(f"select count(*) from {relation}").fetchone()
             entries.append(
                 {
                     "model": table,
@@ -94,6 +142,7 @@ def export_parquet(warehouse: Path, out_dir: Path, build_id: str) -> Path:
                     "rows": rows,
                     "build_id": build_id,
                     "built_at": built_at,
+                    "suppressed_below": suppressor.threshold if suppressor else None,
                 }
             )
     manifest = out_dir / "manifest.json"

@@ -14,6 +14,7 @@ ENV_REPORTS_DIR = "FEEDBACK_REPORTS_DIR"
 ENV_EXPORT_URL = "FEEDBACK_EXPORT_URL"
 ENV_MAPPING = "FEEDBACK_MAPPING"
 ENV_KEEP_BUILDS = "FEEDBACK_KEEP_BUILDS"
+ENV_SUPPRESS_BELOW = "FEEDBACK_SUPPRESS_BELOW"
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class Settings:
     reports_dir: Path
     mapping: Path | None = None
     keep_builds: int = 3
+    # Small-number suppression of the published files (counts below this shown as "<N>");
+    # None: the files carry exact figures.
+    suppress_below: int | None = None
 
     @classmethod
     def resolve(
@@ -32,6 +36,7 @@ class Settings:
         reports_dir: str | Path | None = None,
         mapping: str | Path | None = None,
         keep_builds: int | None = None,
+        suppress_below: int | None = None,
     ) -> Settings:
         """Option, else environment variable, else the default (relative to the cwd)."""
 
@@ -45,8 +50,19 @@ class Settings:
             reports_dir=pick(reports_dir, ENV_REPORTS_DIR, "reports"),
             mapping=pick(mapping, ENV_MAPPING, None),
             keep_builds=keep_builds or int(os.environ.get(ENV_KEEP_BUILDS) or 3),
+            suppress_below=suppress_below or _positive_int(ENV_SUPPRESS_BELOW),
         )
 
     def dbt_environment(self) -> dict[str, str]:
         """Environment variables that profiles.yml and the dbt sources read."""
         return {ENV_WAREHOUSE: str(self.warehouse), ENV_LANDING_DIR: str(self.landing_dir)}
+
+
+def _positive_int(env: str) -> int | None:
+    """An environment variable holding a whole number of 1 or more, or None when unset."""
+    text = os.environ.get(env, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{env} must be a whole number of 1 or more, not {text!r}")
+    return int(text)

@@ -79,7 +79,13 @@ def test_rerun_is_identical_builds_are_kept_and_rollback_publishes_one(
     second = run_nightly(tmp_path, SMALL_DELIVERY)  # same inputs: nothing new to land
     assert second.state.is_completed()
     assert _marts(second.warehouse) == first_marts  # idempotent
-    third = run_nightly(tmp_path, SMALL_DELIVERY)
+    # Small-number suppression changes the published files, never the warehouse.
+    third = run_nightly(tmp_path, SMALL_DELIVERY, suppress_below=5)
+    assert _marts(third.warehouse) == first_marts
+    manifest = json.loads((third.reports_dir / "parquet" / "manifest.json").read_text())
+    assert {m["suppressed_below"] for m in manifest} == {5}
+    published = (third.reports_dir / "rpt_stage1_outcomes.csv").read_text()
+    assert ",<5," in published
     builds = list_builds(third.warehouse)
     assert builds == [second.summary["build_id"], third.summary["build_id"]]  # keep 2
     history = third.query("select build_id, status from marts.pipeline_runs order by started_at")
