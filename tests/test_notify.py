@@ -72,3 +72,34 @@ def test_a_failed_run_notifies_the_webhook(
         p for p in tmp_path.rglob("*") if p.is_file() and p.suffix in {".json", ".jsonl", ".csv"}
     ]
     assert outputs and not any("s3cret-token" in p.read_text(errors="ignore") for p in outputs)
+
+
+@pytest.mark.e2e
+def test_an_error_severity_finding_fails_the_run_unpublished_and_notifies(
+    prefect_harness: None, receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build whose Total row disagrees with its parts (corrupted after dbt built it, before
+    the reconciliation suites run) is not published, and the webhook hears of it."""
+    import duckdb
+
+    import expectations.runner
+
+    url, received, _ = receiver
+    monkeypatch.setenv("FEEDBACK_WEBHOOK_URL", url)
+    real_run_suites = expectations.runner.run_suites
+
+    def corrupt_then_validate(build: Path, run_id: str, *args, **kwargs):
+        with duckdb.connect(str(build)) as con:
+            con.execute(
+                "update report.rpt_stage1_received_by_directorate"
+                " set complaints_received = complaints_received + 1 where directorate = 'Total'"
+            )
+        return real_run_suites(build, run_id, *args, **kwargs)
+
+    monkeypatch.setattr(expectations.runner, "run_suites", corrupt_then_validate)
+    run = run_nightly(tmp_path, SMALL_DELIVERY)
+    assert run.state.is_failed()
+    assert "error-severity expectation" in run.state.message
+    assert not run.warehouse.exists()  # nothing was published
+    assert len(received) == 1 and received[0]["state"] == "FAILED"
+    assert "rpt_stage1_received_by_directorate" in received[0]["message"]
