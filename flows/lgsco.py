@@ -8,21 +8,25 @@ concurrency limit (one at a time) on top of the client's own politeness.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_client, get_run_logger, task
+from prefect.cache_policies import TASK_SOURCE, CacheKeyFnPolicy
 from prefect.concurrency.sync import concurrency
 
 from ingest.lgsco import ensure_empty_tables, land_annual_stats, land_decisions
 from scrapers.lgsco import (
     HarvestConfig,
     PoliteClient,
-    fetch_annual_stats,
+    StatRecord,
+    annual_stats_files,
+    download_annual_stats,
     harvest_decisions,
-    read_annual_stats_folder,
+    read_annual_stats,
 )
 
 LGSCO_HOST_LIMIT = "lgsco-host"
@@ -111,21 +115,40 @@ def harvest(lgsco: LgscoSettings, landing_dir: Path, harvest_id: str) -> dict[st
     }
 
 
+def _file_key(context: Any, parameters: dict[str, Any]) -> str:
+    """A statistics file's cache key: where it is and what it holds."""
+    path = Path(parameters["path"])
+    return f"{path.resolve()}:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+
+
+@task(
+    name="read-lgsco-statistics-file",
+    # The statistics change once a year: an unchanged file (same place, same bytes, same
+    # reader code) is not parsed again; its records come from Prefect's result cache.
+    cache_policy=TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_file_key),
+    cache_expiration=dt.timedelta(days=400),
+)
+def read_statistics_file(path: Path) -> list[StatRecord]:
+    """The records of one annual statistics file (CSV or XLSX)."""
+    return read_annual_stats(path)
+
+
 @task(name="land-lgsco-statistics", retries=1, retry_delay_seconds=60)
 def statistics(lgsco: LgscoSettings, landing_dir: Path) -> dict[str, Any]:
     """Read the all-authorities statistics files (a folder, or URLs through the client)."""
-    records = []
+    files: list[Path] = []
     raw_dir = landing_dir / "lgsco" / "raw" / "statistics"
     for source in lgsco.stats:
         if source.startswith(("http://", "https://")):
             with concurrency(LGSCO_HOST_LIMIT, occupy=1):
                 client = PoliteClient(min_interval=lgsco.min_interval_s)
-                records.extend(fetch_annual_stats(client, source, raw_dir))
+                files.append(download_annual_stats(client, source, raw_dir))
         else:
-            records.extend(read_annual_stats_folder(Path(source)))
-    files = land_annual_stats(records, landing_dir)
-    get_run_logger().info("LGSCO statistics: %d values from %d file(s)", len(records), len(files))
-    return {"statistics_values": len(records), "statistics_files": len(files)}
+            files.extend(annual_stats_files(source))
+    records = [record for path in files for record in read_statistics_file(path)]
+    landed = land_annual_stats(records, landing_dir)
+    get_run_logger().info("LGSCO statistics: %d values from %d file(s)", len(records), len(landed))
+    return {"statistics_values": len(records), "statistics_files": len(landed)}
 
 
 @flow(name="scrape-lgsco")

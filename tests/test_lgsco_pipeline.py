@@ -231,3 +231,27 @@ def test_ombudsman_suite(lgsco_run: Run, monkeypatch: pytest.MonkeyPatch) -> Non
     (warning,) = report.warnings
     assert warning.expectation == "log_disagreements_within_limit"
     assert "2022/23" in warning.details
+
+
+def test_an_unchanged_statistics_file_comes_from_the_result_cache(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    from prefect import flow
+    from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
+
+    from flows.lgsco import read_statistics_file
+
+    @flow
+    def read_twice(path: Path) -> list:
+        return [read_statistics_file(path, return_state=True) for _ in range(2)]
+
+    source = sorted(STATS.iterdir())[0]
+    copy = tmp_path / source.name
+    shutil.copyfile(source, copy)
+    with temporary_settings({PREFECT_LOCAL_STORAGE_PATH: tmp_path / "results"}):
+        first, second = read_twice(copy)
+        assert (first.name, second.name) == ("Completed", "Cached")
+        assert first.result() == second.result() and len(first.result()) > 0
+        copy.write_bytes(source.read_bytes().replace(b"Kent", b"Kent ", 1))  # a new edition
+        (changed, _) = read_twice(copy)
+        assert changed.name == "Completed"

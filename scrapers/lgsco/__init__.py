@@ -19,6 +19,8 @@ show it should carry :data:`ATTRIBUTION`.
 from scrapers.lgsco.annual_stats import (
     AnnualStatsError,
     StatRecord,
+    annual_stats_files,
+    download_annual_stats,
     fetch_annual_stats,
     read_annual_stats,
     read_annual_stats_folder,
@@ -64,6 +66,8 @@ __all__ = [
     "PoliteClient",
     "StatRecord",
     "UnknownLayoutError",
+    "annual_stats_files",
+    "download_annual_stats",
     "fetch_annual_stats",
     "harvest_decisions",
     "parse_decision_page",

@@ -243,32 +243,41 @@ def read_annual_stats(path: str | Path, *, year: str | None = None) -> list[Stat
     )
 
 
-def read_annual_stats_folder(folder: str | Path, *, year: str | None = None) -> list[StatRecord]:
-    """Records from every ``*.csv`` and ``*.xlsx`` file in ``folder`` (sorted by name)."""
+def annual_stats_files(folder: str | Path) -> list[Path]:
+    """The ``*.csv`` and ``*.xlsx`` files in ``folder``, sorted by name."""
     folder = Path(folder)
     files = sorted(
         p for p in folder.iterdir() if p.suffix.casefold() in (".csv", ".xlsx") and p.is_file()
     )
     if not files:
         raise AnnualStatsError(folder, "no CSV or XLSX files in the folder")
+    return files
+
+
+def read_annual_stats_folder(folder: str | Path, *, year: str | None = None) -> list[StatRecord]:
+    """Records from every ``*.csv`` and ``*.xlsx`` file in ``folder`` (sorted by name)."""
     records: list[StatRecord] = []
-    for file in files:
+    for file in annual_stats_files(folder):
         records.extend(read_annual_stats(file, year=year))
     return records
 
 
-def fetch_annual_stats(
-    client: PoliteClient, url: str, dest_dir: str | Path, *, year: str | None = None
-) -> list[StatRecord]:
-    """Download ``url`` through the polite client into ``dest_dir`` (atomically), then read it."""
+def download_annual_stats(client: PoliteClient, url: str, dest_dir: str | Path) -> Path:
+    """Download ``url`` through the polite client into ``dest_dir`` (atomically)."""
     name = Path(unquote(urlsplit(url).path)).name
     if not name or Path(name).suffix.casefold() not in (".csv", ".xlsx"):
         raise AnnualStatsError(url, "URL does not name a .csv or .xlsx file")
     fetched = client.get(url)
     if fetched.outcome != "ok":
         raise AnnualStatsError(url, f"download failed ({fetched.outcome}, HTTP {fetched.status})")
-    path = atomic_write_bytes(Path(dest_dir) / name, fetched.content)
-    return read_annual_stats(path, year=year)
+    return atomic_write_bytes(Path(dest_dir) / name, fetched.content)
+
+
+def fetch_annual_stats(
+    client: PoliteClient, url: str, dest_dir: str | Path, *, year: str | None = None
+) -> list[StatRecord]:
+    """Download ``url`` through the polite client into ``dest_dir`` (atomically), then read it."""
+    return read_annual_stats(download_annual_stats(client, url, dest_dir), year=year)
 
 
 def normalise_year(text: object) -> str | None:
