@@ -2,7 +2,7 @@
 
 feedback run     land a delivery, ingest, build and publish (the nightly flow)
 feedback ingest  land and validate a delivery only (no dbt)
-feedback build   run dbt build on what is already ingested
+feedback build   run dbt build on what is already ingested (DuckDB, or --target postgres)
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ import sys
 from pathlib import Path
 
 from flows.settings import (
+    ENV_DBT_TARGET,
     ENV_EXPORT_URL,
     ENV_LANDING_DIR,
     ENV_MAPPING,
+    ENV_PUBLISH_POSTGRES,
     ENV_REPORTS_DIR,
     ENV_SUPPRESS_BELOW,
     ENV_WAREHOUSE,
@@ -121,6 +123,17 @@ def _add_lgsco(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_publish_postgres(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--publish-postgres",
+        action="store_true",
+        default=os.environ.get(ENV_PUBLISH_POSTGRES, "").strip().lower() in ("1", "true", "yes"),
+        help="after the DuckDB build is published, build the same data into Postgres for BI"
+        f" tools, swapped in at once (env {ENV_PUBLISH_POSTGRES}=1; connection from the"
+        " FEEDBACK_POSTGRES_* variables)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="feedback",
@@ -137,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_locations(run)
     _add_suppression(run)
     _add_lgsco(run)
+    _add_publish_postgres(run)
     run.set_defaults(handler=_cmd_run)
 
     ingest = sub.add_parser(
@@ -155,6 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_locations(build, reports=False)
     build.add_argument("--select", help="dbt node selection (default: everything)")
+    build.add_argument(
+        "--target",
+        choices=("duckdb", "postgres"),
+        default=os.environ.get(ENV_DBT_TARGET) or "duckdb",
+        help=f"duckdb (the --warehouse file) or postgres: load the landing zone's validated"
+        " data into Postgres, then build there (connection from the FEEDBACK_POSTGRES_*"
+        f" variables; env {ENV_DBT_TARGET}; default duckdb)",
+    )
     build.set_defaults(handler=_cmd_build)
 
     validate = sub.add_parser(
@@ -189,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_locations(serve)
     _add_suppression(serve)
     _add_lgsco(serve)
+    _add_publish_postgres(serve)
     serve.add_argument("--cron", default="0 2 * * *", help="schedule (default 0 2 * * *)")
     serve.add_argument("--timezone", default="Europe/London", help="schedule's time zone")
     serve.set_defaults(handler=_cmd_serve)
@@ -242,6 +265,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         lgsco=lgsco,
         suppress_below=args.suppress_below,
+        publish_postgres=args.publish_postgres,
         return_state=True,
     )
     summary = state.result(raise_on_failure=False)
@@ -257,6 +281,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f" rejected {summary['rows_rejected']} (see audit.rejected_rows);"
         f" models built {summary['models_built']}, tests passed {summary['tests_passed']}"
     )
+    postgres = summary.get("postgres") or {}
+    if postgres.get("database"):
+        print(f"Postgres:  {postgres['database']} (schemas {', '.join(postgres['schemas'])})")
     lgsco_summary = summary.get("lgsco") or {}
     if "decisions_scraped" in lgsco_summary:
         print(f"LGSCO: {lgsco_summary['decisions_scraped']} decisions scraped")
@@ -293,9 +320,33 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from flows.dbt_build import run_dbt
 
     settings = Settings.resolve(args.landing_dir, args.warehouse)
+    if args.target == "postgres":
+        return _build_postgres(settings, args.select)
     extra = ["--select", args.select] if args.select else []
     summary = run_dbt(settings, "build", extra, logger=logging.getLogger("dbt"))
     print(json.dumps(summary.as_dict(), indent=2))
+    return 0 if summary.success else 1
+
+
+def _build_postgres(settings: Settings, select: str | None) -> int:
+    from flows.dbt_build import DbtBuildError
+    from flows.postgres import build_postgres
+    from ingest.postgres_load import PostgresConnection, PostgresLoadError, PostgresUnavailableError
+
+    try:
+        connection = PostgresConnection.from_environment()
+        loaded, summary = build_postgres(
+            settings, connection, select=select, logger=logging.getLogger("dbt")
+        )
+    except (ValueError, PostgresUnavailableError, PostgresLoadError, DbtBuildError) as exc:
+        print(f"feedback build --target postgres: {exc}", file=sys.stderr)
+        return 2
+    print(
+        json.dumps(
+            {"database": loaded.database, "raw_tables": loaded.tables, **summary.as_dict()},
+            indent=2,
+        )
+    )
     return 0 if summary.success else 1
 
 
@@ -342,6 +393,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "reports_dir": args.reports_dir,
         "mapping": args.mapping,
         "suppress_below": args.suppress_below,
+        "publish_postgres": args.publish_postgres or None,
     }
     if not args.no_lgsco:
         lgsco = LgscoSettings.resolve(

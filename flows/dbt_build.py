@@ -8,8 +8,12 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flows.settings import PROJECT_DIR, Settings
+
+if TYPE_CHECKING:
+    from ingest.postgres_load import PostgresConnection
 
 
 class DbtBuildError(RuntimeError):
@@ -77,9 +81,11 @@ def run_dbt(
     command: str | list[str] = "build",
     extra_args: list[str] | None = None,
     logger: logging.Logger | logging.LoggerAdapter | None = None,
+    postgres: PostgresConnection | None = None,
 ) -> DbtSummary:
     """Run `dbt <command>` (e.g. "build", or ["docs", "generate"]) on the project against the
-    settings' warehouse and landing zone."""
+    settings' warehouse and landing zone, or with `postgres`, against that Postgres database
+    (`--target postgres`; the password reaches dbt as a secret it scrubs from its logs)."""
     from dbt.cli.main import dbtRunner
 
     log = logger or logging.getLogger(__name__)
@@ -91,8 +97,13 @@ def run_dbt(
 
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     words = [command] if isinstance(command, str) else list(command)
+    environment = settings.dbt_environment()
+    if postgres is not None:
+        environment.update(postgres.dbt_environment())
     args = [
         *words,
+        "--target",
+        "duckdb" if postgres is None else "postgres",
         "--project-dir",
         str(PROJECT_DIR),
         "--profiles-dir",
@@ -100,7 +111,7 @@ def run_dbt(
         "--quiet",
         *(extra_args or []),
     ]
-    with _environment(settings.dbt_environment()):
+    with _environment(environment):
         try:
             result = dbtRunner(callbacks=[forward]).invoke(args)
         finally:

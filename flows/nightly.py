@@ -37,6 +37,7 @@ from flows.builds import (
 from flows.dbt_build import DbtBuildError, run_dbt
 from flows.lgsco import LgscoSettings, scrape_lgsco
 from flows.notify import notify_flow_failure
+from flows.postgres import publish_postgres
 from flows.publish import (
     export_parquet,
     publish_reports,
@@ -46,6 +47,7 @@ from flows.publish import (
 from flows.settings import Settings
 from ingest.landing import land_delivery
 from ingest.mapping import load_mapping
+from ingest.postgres_load import PostgresConnection
 from ingest.run import ingest_pending
 from ingest.sources.http_export import HttpExportConfig, fetch_export
 from outputs.suppression import Suppressor
@@ -179,6 +181,15 @@ def publish(
     return {"published": str(settings.warehouse), "builds_kept": list_builds(settings.warehouse)}
 
 
+@task(name="publish-postgres")
+def publish_to_postgres(settings: Settings, dbt_vars: dict[str, Any] | None) -> dict[str, Any]:
+    """The same data built into Postgres for BI tools, swapped in at once (connection from
+    the FEEDBACK_POSTGRES_* environment variables, never a parameter)."""
+    return publish_postgres(
+        settings, PostgresConnection.from_environment(), dbt_vars, logger=get_run_logger()
+    )
+
+
 def publish_dbt_docs(build: Path, settings: Settings) -> Path | None:
     """dbt's documentation site (one offline HTML file) under reports/dbt_docs/."""
     target = settings.reports_dir / "dbt_docs"
@@ -218,8 +229,10 @@ def nightly(
     as_of: dt.date | None = None,
     lgsco: LgscoSettings | None = None,
     suppress_below: int | None = None,
+    publish_postgres: bool = False,
 ) -> State:
-    """Refresh the warehouse from the case management system's exports and the LGSCO.
+    """Refresh the warehouse from the case management system's exports and the LGSCO
+    (and, with publish_postgres, the Postgres warehouse after the DuckDB one).
 
     `suppress_below`: publish the report files with counts below it suppressed (for outputs
     that leave the council); the warehouse keeps the exact figures."""
@@ -227,7 +240,9 @@ def nightly(
         landing_dir, warehouse, reports_dir, mapping, suppress_below=suppress_below
     )
     with run_lock(settings.landing_dir):
-        return _refresh(settings, source_dir, export_url, modified_since, as_of, lgsco)
+        return _refresh(
+            settings, source_dir, export_url, modified_since, as_of, lgsco, publish_postgres
+        )
 
 
 def _refresh(
@@ -237,6 +252,7 @@ def _refresh(
     modified_since: dt.datetime | None,
     as_of: dt.date | None,
     lgsco: LgscoSettings | None,
+    publish_postgres: bool = False,
 ) -> State:
     run = {
         "run_id": str(get_run_context().flow_run.id),
@@ -266,9 +282,8 @@ def _refresh(
     try:
         # The council's LGSCO name is a CLI setting and a dbt var: keep them one.
         clock = time.perf_counter()
-        built = dbt_build(
-            build_settings, {"lgsco_authority_name": lgsco.organisation} if lgsco else None
-        )
+        dbt_vars = {"lgsco_authority_name": lgsco.organisation} if lgsco else None
+        built = dbt_build(build_settings, dbt_vars)
     except Exception as exc:
         _record(settings, run, "failed", f"dbt build failed: {exc}", published=False)
         raise
@@ -335,6 +350,19 @@ def _refresh(
     clock = time.perf_counter()
     summary["publish"] = publish(settings, build, run["build_id"], summary, _finished(run))
     timings["report_and_publish_s"] = round(time.perf_counter() - clock, 3)
+    if publish_postgres:
+        clock = time.perf_counter()
+        postgres = publish_to_postgres(settings, dbt_vars, return_state=True)
+        timings["postgres_publish_s"] = round(time.perf_counter() - clock, 3)
+        if postgres.is_completed():
+            summary["postgres"] = postgres.result()
+        else:
+            error = postgres.result(raise_on_failure=False)
+            summary["postgres"] = {"error": str(error)}
+            status = "failed"
+            message = (
+                f"{message} | Postgres publish failed (the DuckDB warehouse was published): {error}"
+            )
     write_run_summary(settings.reports_dir, summary)
     _record(settings, run, status, message, published=True)
     if status == "failed":
