@@ -189,6 +189,17 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--suite", action="append", help="only this suite (repeatable)")
     validate.set_defaults(handler=_cmd_validate)
 
+    report = sub.add_parser(
+        "report",
+        help="render the annual report (HTML and XLSX) from a warehouse",
+        description="Render reports/annual_report_<YYYY-YY>.html and .xlsx from a warehouse's"
+        " report marts (the nightly run does this after every build).",
+    )
+    _add_locations(report)
+    _add_suppression(report)
+    report.add_argument("--year", help="financial year YYYY/YY (default: the latest complete year)")
+    report.set_defaults(handler=_cmd_report)
+
     audit = sub.add_parser(
         "audit",
         help="check a published report against itself (and the warehouse)",
@@ -368,6 +379,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     passed = sum(1 for r in report.results if r.success)
     print(f"{passed} of {len(report.results)} expectations passed; Data Docs: {docs}")
     return 1 if report.errors else 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from outputs.annual_report import publish_annual_report
+    from outputs.suppression import Suppressor
+
+    settings = Settings.resolve(
+        args.landing_dir, args.warehouse, args.reports_dir, suppress_below=args.suppress_below
+    )
+    suppressor = Suppressor(settings.suppress_below) if settings.suppress_below else None
+    written = publish_annual_report(settings.warehouse, settings.reports_dir, suppressor, args.year)
+    print(f"Annual report {written['year']}: {written['html']} and {written['xlsx']}")
+    return 0
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:

@@ -50,6 +50,7 @@ from ingest.mapping import load_mapping
 from ingest.postgres_load import PostgresConnection
 from ingest.run import ingest_pending
 from ingest.sources.http_export import HttpExportConfig, fetch_export
+from outputs.annual_report import publish_annual_report
 from outputs.suppression import Suppressor
 
 RUN_TIMEOUT_S = 4 * 3600  # a nightly run that takes longer than this is stopped and failed
@@ -164,11 +165,15 @@ def check_org_units(settings: Settings) -> list[dict[str, Any]]:
 def publish(
     settings: Settings, build: Path, build_id: str, summary: dict[str, Any], run: dict[str, Any]
 ) -> dict[str, Any]:
-    """Reports (CSV, Parquet) from the build, then the build published atomically."""
+    """Reports (CSV, Parquet, the annual report as HTML and XLSX) from the build, then the build
+    published atomically."""
     load_run_history(build, settings.warehouse, run)
     suppressor = Suppressor(settings.suppress_below) if settings.suppress_below else None
     publish_reports(build, settings.reports_dir, summary, suppressor)
     export_parquet(build, settings.reports_dir / "parquet", build_id, suppressor)
+    annual_report = publish_annual_report(
+        build, settings.reports_dir, suppressor, build_id=build_id
+    )
     publish_dbt_docs(build, settings)
     publish_build(build, settings.warehouse)
     pruned = prune_builds(settings.warehouse, settings.keep_builds)
@@ -178,7 +183,11 @@ def publish(
         settings.warehouse,
         len(pruned),
     )
-    return {"published": str(settings.warehouse), "builds_kept": list_builds(settings.warehouse)}
+    return {
+        "published": str(settings.warehouse),
+        "builds_kept": list_builds(settings.warehouse),
+        "annual_report": annual_report,
+    }
 
 
 @task(name="publish-postgres")
