@@ -287,6 +287,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print()
     print(f"Warehouse: {settings.warehouse}")
     print(f"Reports:   {settings.reports_dir}")
+    annual_report = (summary.get("publish") or {}).get("annual_report") or {}
+    if annual_report:
+        print(f"Annual report {annual_report['year']}: {annual_report['html']}")
     print(
         f"Rows read {summary['rows_read']}, accepted {summary['rows_accepted']},"
         f" rejected {summary['rows_rejected']} (see audit.rejected_rows);"

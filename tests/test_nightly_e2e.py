@@ -277,7 +277,8 @@ def test_bad_rows_are_quarantined_and_counted(small_run: Run) -> None:
 def test_publish_writes_reports(small_run: Run) -> None:
     names = sorted(p.name for p in small_run.reports_dir.iterdir() if p.is_file())
     marts = sorted(f"{p.stem}.csv" for p in (PROJECT / "models/marts/report").glob("rpt_*.sql"))
-    assert names == [*marts, "run_summary.json"]
+    annual_report = ["annual_report_2022-23.html", "annual_report_2022-23.xlsx"]
+    assert names == sorted([*annual_report, *marts, "run_summary.json"])
     assert len(marts) >= 25
     docs = (small_run.reports_dir / "dbt_docs" / "index.html").read_text(encoding="utf-8")
     assert "rpt_feedback_overview" in docs and "annual_customer_feedback_report" in docs
