@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 
+from ingest.landing import LandingError, describe_os_error
 from ingest.validate import q
 
 PUBLISHED_STORAGE_VERSION = "v1.0.0"  # readable by DuckDB 1.0 and later (BI drivers lag)
@@ -70,9 +71,17 @@ def history_path(published: Path) -> Path:
 @contextmanager
 def run_lock(landing_dir: Path) -> Iterator[None]:
     """One run at a time per landing zone: a second run fails at once with a clear message."""
-    landing_dir.mkdir(parents=True, exist_ok=True)
     lock_file = landing_dir / ".run.lock"
-    with lock_file.open("a+") as handle:
+    try:
+        landing_dir.mkdir(parents=True, exist_ok=True)
+        handle = lock_file.open("a+")
+    except OSError as exc:
+        raise LandingError(
+            exc.errno,
+            f"cannot start a run on the landing folder {landing_dir}: its lock file"
+            f" {lock_file.name} cannot be written: {describe_os_error(exc, landing_dir)}",
+        ) from exc
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:

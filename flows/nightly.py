@@ -10,6 +10,7 @@ Completed with the warnings in its message.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -45,7 +46,7 @@ from flows.publish import (
     write_run_summary,
 )
 from flows.settings import Settings
-from ingest.landing import land_delivery
+from ingest.landing import LandingError, land_delivery
 from ingest.mapping import load_mapping
 from ingest.postgres_load import PostgresConnection
 from ingest.run import ingest_pending
@@ -274,10 +275,17 @@ def _refresh(
     clock = time.perf_counter()
     timings: dict[str, float] = {}
     landing: dict[str, Any] = {}
-    if source_dir:
-        landing = land_folder(Path(source_dir).resolve(), settings.landing_dir)
-    elif export_url:
-        landing = land_http_export(export_url, modified_since, settings.landing_dir)
+    try:
+        if source_dir:
+            landing = land_folder(Path(source_dir).resolve(), settings.landing_dir)
+        elif export_url:
+            landing = land_http_export(export_url, modified_since, settings.landing_dir)
+    except LandingError as exc:
+        # Nothing of the delivery was landed (a full disk, a read-only landing folder): the
+        # run stops before ingest, and the next run lands the delivery again.
+        with contextlib.suppress(OSError):  # the warehouse folder may be on the same disk
+            _record(settings, run, "failed", f"Landing failed: {exc}", published=False)
+        raise
     ingested = ingest(settings.landing_dir, settings.mapping, as_of or dt.date.today())
     timings["land_and_ingest_s"] = round(time.perf_counter() - clock, 3)
     scraped = _scrape_outcome(scrape)

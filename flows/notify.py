@@ -7,12 +7,14 @@ from __future__ import annotations
 import logging
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 ENV_WEBHOOK_URL = "FEEDBACK_WEBHOOK_URL"
+URLLIB3_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
 log = logging.getLogger(__name__)
 
 
@@ -32,14 +34,39 @@ def post_notification(
     )
     session.mount("http://", HTTPAdapter(max_retries=retry))
     session.mount("https://", HTTPAdapter(max_retries=retry))
+    redact = _RedactUrl(url)
+    for name in URLLIB3_LOGGERS:
+        logging.getLogger(name).addFilter(redact)
     try:
         response = session.post(url, json=payload, timeout=timeout_s)
         response.raise_for_status()
     except requests.RequestException as exc:
         log.error("Failure notification not delivered (%s)", type(exc).__name__)
         return False
+    finally:
+        for name in URLLIB3_LOGGERS:
+            logging.getLogger(name).removeFilter(redact)
     log.info("Failure notification delivered to the webhook")
     return True
+
+
+class _RedactUrl(logging.Filter):
+    """Hide the webhook URL's path and query (where Teams and Slack keep the secret) in
+    urllib3's log records: it logs the path when it retries a broken connection."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        parts = urlsplit(url)
+        secret = parts.path + (f"?{parts.query}" if parts.query else "")
+        self.secrets = [s for s in (url, secret, parts.path, parts.query) if len(s) > 1]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "<webhook URL>")
+            record.msg, record.args = message, None
+        return True
 
 
 def notify_flow_failure(flow, flow_run, state) -> None:
