@@ -1,0 +1,53 @@
+"""The marts of issue #10 ("Beyond the published report"), built by the nightly flow on
+tests/fixtures/delivery_small, against figures worked out by hand from the fixture.
+
+The fixture's cases are listed in the docstring of tests/test_report_marts.py; the working
+days below (receipt to response, England and Wales bank holidays) are the ones checked by
+hand there (test_section41_timeliness). X1 (received 31/02/2023) and X2 (a closed complaint
+with no outcome) are quarantined, so no mart counts them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from support import Run
+
+pytestmark = pytest.mark.e2e
+
+Y1, Y2, Y3 = "2022/23", "2023/24", "2024/25"
+
+
+def test_response_distribution(small_run: Run) -> None:
+    got = small_run.query(
+        "select financial_year, stage, procedure, cases_closed, round(mean_working_days, 4),"
+        " median_working_days, round(p90_working_days, 4), within_timescale, within_extension,"
+        " beyond, round(share_within_timescale, 4), round(share_within_extension, 4),"
+        " round(share_beyond, 4), extensions_granted"
+        " from report.rpt_response_distribution order by all"
+    )
+    assert got == [
+        # A1 13 (on time), A5 21 and A2 30 (late, no due date: 20 wd corporate timescale).
+        # Mean 64 / 3; median 21; p90 = 21 + 0.8 * (30 - 21) = 28.2.
+        (Y1, "1", "corporate", 3, 21.3333, 21.0, 28.2, 1, 0, 2, 0.3333, 0.0, 0.6667, 0),
+        # B5: 72 wd, closed 10/11/2023 after its recorded due date 31/10 (not an extension).
+        (Y2, "1", "adult_social_care", 1, 72.0, 72.0, 72.0, 0, 0, 1, 0.0, 0.0, 1.0, 0),
+        # B4: 18 wd > the 10 wd Children Act timescale, closed 27/07 within the agreed
+        # extension to 28/07.
+        (Y2, "1", "children_act", 1, 18.0, 18.0, 18.0, 0, 1, 0, 0.0, 1.0, 0.0, 1),
+        # B1 18, B2 20, B3 1, all within 20 wd (B6 withdrawn, B8 open, B9 closed in 2024/25).
+        # Mean 39 / 3 = 13; median 18; p90 = 18 + 0.8 * (20 - 18) = 19.6.
+        (Y2, "1", "corporate", 3, 13.0, 18.0, 19.6, 3, 0, 0, 1.0, 0.0, 0.0, 0),
+        # B7 19, C1 13, C2 25 (late), C3 19: mean 76 / 4 = 19; median 19;
+        # p90 at position 2.7 of [13, 19, 19, 25] = 19 + 0.7 * 6 = 23.2.
+        (Y2, "2", "corporate", 4, 19.0, 19.0, 23.2, 3, 0, 1, 0.75, 0.0, 0.25, 0),
+        # B9: received 28/03/2024, answered 03/04/2024, 2 wd (Easter).
+        (Y3, "1", "corporate", 1, 2.0, 2.0, 2.0, 1, 0, 0, 1.0, 0.0, 0.0, 0),
+    ]
+    # The bands agree with rpt_timeliness: within the timescale or extension = on time.
+    assert small_run.query(
+        "select d.financial_year, sum(d.within_timescale + d.within_extension), max(t.on_time)"
+        " from report.rpt_response_distribution as d"
+        " inner join report.rpt_timeliness as t on t.financial_year = d.financial_year"
+        " and t.directorate = 'Total' and t.stage = 'all' and t.procedure = 'all'"
+        " group by d.financial_year order by 1"
+    ) == [(Y1, 1, 1), (Y2, 7, 7), (Y3, 1, 1)]
