@@ -51,3 +51,17 @@ def test_response_distribution(small_run: Run) -> None:
         " and t.directorate = 'Total' and t.stage = 'all' and t.procedure = 'all'"
         " group by d.financial_year order by 1"
     ) == [(Y1, 1, 1), (Y2, 7, 7), (Y3, 1, 1)]
+
+
+def test_lgsco_time_lag(small_run: Run) -> None:
+    got = small_run.query("select * from report.rpt_lgsco_time_lag order by financial_year")
+    assert got == [
+        # 22-012-345 (not upheld, 20/01/2023): no case_ref in the log, but A5 carries the
+        # reference; A5 received 01/11/2022: 29 + 31 + 20 = 80 days.
+        (Y1, 1, 1, 80.0, 80.0, 0, 0, 0, None),
+        # 23 004 567 (upheld, 10/02/2024) logged against B5, received 01/08/2023:
+        # 31 + 30 + 31 + 30 + 31 + 31 + 9 = 193 days, received in the same year; 23 009 999
+        # (premature, 15/09/2023) is linked to no case.
+        (Y2, 2, 1, 193.0, 193.0, 1, 1, 0, 0.0),
+        (Y3, 0, 0, None, None, 0, 0, 0, None),  # B9's year: no decision
+    ]
