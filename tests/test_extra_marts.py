@@ -15,6 +15,10 @@ from support import Run
 pytestmark = pytest.mark.e2e
 
 Y1, Y2, Y3 = "2022/23", "2023/24", "2024/25"
+GET = "Growth, Environment and Transport"
+ASCH = "Adult Social Care and Health"
+CYPE = "Children, Young People and Education"
+CED = "Chief Executive and Deputy Chief Executive Departments"
 
 
 def test_response_distribution(small_run: Run) -> None:
@@ -65,3 +69,46 @@ def test_lgsco_time_lag(small_run: Run) -> None:
         (Y2, 2, 1, 193.0, 193.0, 1, 1, 0, 0.0),
         (Y3, 0, 0, None, None, 0, 0, 0, None),  # B9's year: no decision
     ]
+
+
+def test_data_quality(small_run: Run) -> None:
+    got = small_run.query(
+        "select cast(month as varchar), directorate, cases, complaints, complaints_closed,"
+        " late_responses from report.rpt_data_quality order by all"
+    )
+    # Every valid case by month of receipt: (cases, complaints, complaints closed with a
+    # response, of which late).
+    assert got == [
+        ("2022-05-01", GET, 1, 1, 1, 0),  # A1
+        ("2022-06-01", ASCH, 1, 1, 1, 1),  # A2, late
+        ("2022-09-01", GET, 1, 0, 0, 0),  # A3 comment
+        ("2022-10-01", GET, 1, 0, 0, 0),  # C6 enquiry
+        ("2022-11-01", GET, 1, 1, 1, 1),  # A5, late
+        ("2023-03-01", ASCH, 1, 0, 0, 0),  # A4 compliment
+        ("2023-04-01", GET, 1, 1, 1, 0),  # B1
+        ("2023-05-01", GET, 2, 1, 1, 0),  # B7; B10 comment
+        ("2023-06-01", GET, 3, 2, 2, 0),  # B3, C3; B12 compliment
+        ("2023-07-01", CYPE, 1, 1, 1, 0),  # B4 (on time by its extension)
+        ("2023-07-01", GET, 1, 0, 0, 0),  # C4 informal concern
+        ("2023-08-01", ASCH, 2, 1, 1, 1),  # B5, late; C5 member enquiry
+        ("2023-09-01", CYPE, 1, 0, 0, 0),  # C8 SEN enquiry
+        ("2023-09-01", GET, 1, 1, 0, 0),  # B6 withdrawn: no response
+        ("2023-10-01", CED, 1, 1, 0, 0),  # B8 open
+        ("2023-10-01", GET, 1, 0, 0, 0),  # C7 enquiry
+        ("2023-11-01", ASCH, 1, 0, 0, 0),  # B11 comment
+        ("2023-11-01", CYPE, 1, 0, 0, 0),  # C9 representation
+        ("2023-12-01", CED, 1, 1, 1, 1),  # C2, late
+        ("2023-12-01", GET, 1, 1, 1, 0),  # B2 (the latest version, closed)
+        ("2024-02-01", GET, 1, 1, 1, 0),  # C1
+        ("2024-03-01", GET, 1, 1, 1, 0),  # B9
+    ]
+    # Every valid case has a channel, every complaint a reason, every late response a delay
+    # reason (Workload, Workload, Complex case, Workload) and no dates contradict; the two
+    # bad rows (X1 impossible date, X2 closed without an outcome) are quarantined, not here.
+    assert small_run.query(
+        "select sum(cases), sum(missing_reason), sum(missing_outcome), sum(missing_channel),"
+        " sum(missing_delay_reason), sum(inconsistent_dates), max(share_missing_reason),"
+        " max(share_missing_outcome), max(share_missing_channel),"
+        " max(share_missing_delay_reason), max(share_inconsistent_dates),"
+        " count(share_missing_delay_reason) from report.rpt_data_quality"
+    ) == [(26, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 4)]
