@@ -112,3 +112,21 @@ def test_data_quality(small_run: Run) -> None:
         " max(share_missing_delay_reason), max(share_inconsistent_dates),"
         " count(share_missing_delay_reason) from report.rpt_data_quality"
     ) == [(26, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 4)]
+
+
+def test_escalation_funnel(small_run: Run) -> None:
+    got = small_run.query(
+        "select financial_year, stage1_received, escalated_to_stage2, round(stage2_rate, 4),"
+        " reached_lgsco, round(lgsco_rate, 4), reached_lgsco_after_stage2,"
+        " lgsco_after_stage2_rate, lgsco_upheld, lgsco_not_upheld, lgsco_uphold_rate"
+        " from report.rpt_escalation_funnel order by financial_year"
+    )
+    assert got == [
+        # A1, A2, A5 received; A1 went to stage 2 (C3); A5 to the LGSCO (22-012-345, not
+        # upheld), without a stage 2.
+        (Y1, 3, 1, 0.3333, 1, 0.3333, 0, 0.0, 0, 1, 0.0),
+        # B1, B2, B3, B4, B5, B6, B8, B9 (received 28/03/2024); B1 -> B7 and B2 -> C1 at
+        # stage 2; B5 (adult social care, one stage) to the LGSCO, upheld. C2 bypassed stage 1.
+        (Y2, 8, 2, 0.25, 1, 0.125, 0, 0.0, 1, 0, 1.0),
+        (Y3, 0, 0, None, 0, None, 0, None, 0, 0, None),
+    ]
