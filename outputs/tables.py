@@ -288,8 +288,10 @@ def listing(
 
 
 def _default_kind(column: str) -> str:
-    if column in {"financial_year", "month", "month_end"}:
-        return TEXT
+    if column in {"financial_year", "month", "month_end", "stage", "procedure"}:
+        return TEXT  # keys, even when they are numbers (stage 1, 2)
+    if column == "rank" or column.startswith("rank_"):
+        return NUMBER
     return column_kind(column)
 
 
