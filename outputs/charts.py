@@ -50,6 +50,13 @@ def number(value: Any) -> float | None:
     return None if math.isnan(result) else result
 
 
+def _drawable(series: dict[str, Sequence[Any]]) -> dict[str, list[float | None]]:
+    """The series as numbers to draw (None where missing or suppressed), without series that
+    have nothing to draw."""
+    numbers = {name: [number(v) for v in values] for name, values in series.items()}
+    return {name: values for name, values in numbers.items() if any(v is not None for v in values)}
+
+
 def _svg(fig: plt.Figure) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -124,11 +131,7 @@ def lines(
     tick_every: int = 3,
 ) -> str | None:
     """One line per series over the x labels (months); gaps where a value is missing."""
-    drawable = {
-        name: [number(v) for v in values]
-        for name, values in series.items()
-        if any(number(v) is not None for v in values)
-    }
+    drawable = _drawable(series)
     if not drawable or not x_labels:
         return None
     with plt.rc_context(STYLE):
@@ -161,11 +164,7 @@ def stacked_columns(
 ) -> str | None:
     """Columns over the x labels, each made of the stacks in order (missing values as 0 height
     would mislead, so a column with a missing part is drawn without that part)."""
-    drawable = {
-        name: [number(v) for v in values]
-        for name, values in stacks.items()
-        if any(number(v) is not None for v in values)
-    }
+    drawable = _drawable(stacks)
     if not drawable or not x_labels:
         return None
     with plt.rc_context(STYLE):
