@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 
+from outputs.html_report import report_tables
 from outputs.suppression import Suppressor
 
 REPORT_SCHEMA = "report"
@@ -33,7 +34,7 @@ def publish_reports(
     reports_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for table in _report_tables(con):
+        for table in report_tables(con):
             target = reports_dir / f"{table}.csv"
             if suppressor and suppressor.excluded(table):
                 target.unlink(missing_ok=True)
@@ -125,7 +126,7 @@ def export_parquet(
     built_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     entries = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for table in _report_tables(con):
+        for table in report_tables(con):
             target = out_dir / f"{table}.parquet"
             if suppressor and suppressor.excluded(table):
                 target.unlink(missing_ok=True)
@@ -150,17 +151,6 @@ def export_parquet(
     tmp.write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, manifest)
     return manifest
-
-
-def _report_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [
-        name
-        for (name,) in con.execute(
-            "select table_name from information_schema.tables"
-            " where table_schema = ? order by table_name",
-            [REPORT_SCHEMA],
-        ).fetchall()
-    ]
 
 
 def unmapped_org_units(warehouse: Path) -> list[dict[str, Any]]:

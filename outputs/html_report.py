@@ -62,11 +62,12 @@ def latest_complete_year(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def report_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every table of the report schema (the report marts), by name."""
     return [
         name
         for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = ?"
-            " and table_name like 'rpt_%' order by table_name",
+            "select table_name from information_schema.tables"
+            " where table_schema = ? order by table_name",
             [REPORT_SCHEMA],
         ).fetchall()
     ]
