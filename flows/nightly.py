@@ -45,7 +45,7 @@ from flows.publish import (
     unmapped_org_units,
     write_run_summary,
 )
-from flows.settings import Settings
+from flows.settings import PROJECT_DIR, Settings
 from ingest.landing import LandingError, land_delivery
 from ingest.mapping import load_mapping
 from ingest.postgres_load import PostgresConnection
@@ -204,10 +204,17 @@ def publish_dbt_docs(build: Path, settings: Settings) -> Path | None:
     """dbt's documentation site (one offline HTML file) under reports/dbt_docs/."""
     target = settings.reports_dir / "dbt_docs"
     target_path = build.with_suffix(".target")
+    # The build's manifest (with its compiled SQL) is reused, so docs need not compile every
+    # node again (about half of the docs step's time).
+    built_manifest = PROJECT_DIR / "target" / "manifest.json"
+    reuse = built_manifest.exists()
+    if reuse:
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(built_manifest, target_path / "manifest.json")
     summary = run_dbt(
         replace(settings, warehouse=build),
         ["docs", "generate"],
-        ["--static", "--target-path", str(target_path)],
+        ["--static", "--target-path", str(target_path), *(["--no-compile"] if reuse else [])],
         logger=get_run_logger(),
     )
     page = target_path / "static_index.html"
