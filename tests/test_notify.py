@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import threading
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from support import SMALL_DELIVERY, run_nightly
 
-from flows.notify import post_notification
+from flows.notify import URLLIB3_LOGGERS, post_notification
 
 
 @pytest.fixture
@@ -46,6 +47,24 @@ def test_post_is_retried_on_5xx(receiver) -> None:
     statuses[:] = [503, 200]
     assert post_notification({"state": "FAILED"}, url)
     assert received == [{"state": "FAILED"}]
+
+
+def test_the_webhook_url_is_redacted_from_urllib3_retry_logs(
+    receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """urllib3 logs the request path (where Teams and Slack keep the secret) at debug level
+    on every request and retry: those records reach the log with the URL replaced."""
+    url, received, statuses = receiver
+    statuses[:] = [503, 502, 200]
+    caplog.set_level(logging.DEBUG)
+    assert post_notification({"state": "FAILED"}, url)
+    assert received == [{"state": "FAILED"}]
+    urllib3_lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]
+    assert sum("<webhook URL>" in line for line in urllib3_lines) >= 3  # both retries logged
+    assert "s3cret-token" not in caplog.text
+    # The filter is removed afterwards: urllib3's other requests are logged as they are.
+    for name in URLLIB3_LOGGERS:
+        assert not logging.getLogger(name).filters
 
 
 def test_no_url_no_post(monkeypatch: pytest.MonkeyPatch) -> None:

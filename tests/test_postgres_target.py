@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import shutil
 import socket
-import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -43,7 +40,6 @@ from ingest.postgres_load import (
     ENV_PASSWORD,
     PostgresConnection,
     PostgresLoadError,
-    PostgresUnavailableError,
     load_validated,
     source_tables,
 )
@@ -180,81 +176,6 @@ def test_comparison_catches_differences() -> None:
             assert_same_table("t", (columns, base), (columns, other))
     with pytest.raises(AssertionError, match="columns differ"):
         assert_same_table("t", (columns, base), ([*columns[:-1], "date"], base))
-
-
-# -- the server -------------------------------------------------------------------------
-
-
-def _server() -> PostgresConnection:
-    """The configured server, or a skip (a failure with FEEDBACK_REQUIRE_POSTGRES=1)."""
-    server = PostgresConnection.from_environment()
-    try:
-        server.connect("postgres", connect_timeout=5).close()
-    except PostgresUnavailableError as exc:
-        if os.environ.get(ENV_REQUIRE) == "1":
-            pytest.fail(f"{ENV_REQUIRE}=1 but no PostgreSQL server is usable: {exc}")
-        pytest.skip(
-            f"no PostgreSQL server reachable ({exc}); set FEEDBACK_POSTGRES_HOST/_PORT/_USER/"
-            f"_PASSWORD to run these tests ({ENV_REQUIRE}=1 makes this a failure)"
-        )
-    return server
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PostgresConnection]:
-    server = _server()
-    if not server.password:
-        # A secret to look for in the logs; a trust-auth server ignores it.
-        server = replace(server, password=f"not-logged-{uuid.uuid4().hex}")
-    yield server
-
-
-def _create_database(server: PostgresConnection, name: str) -> None:
-    admin = server.connect("postgres")
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            try:  # text ordered by code point, as on DuckDB, with Unicode lower()
-                cur.execute(
-                    f"create database \"{name}\" template template0 encoding 'UTF8'"
-                    " lc_collate 'C' lc_ctype 'C.UTF-8'"
-                )
-            except Exception:  # a server without the C.UTF-8 locale
-                cur.execute(
-                    f"create database \"{name}\" template template0 encoding 'UTF8'"
-                    " lc_collate 'C' lc_ctype 'C'"
-                )
-    finally:
-        admin.close()
-
-
-def _drop_database(server: PostgresConnection, name: str) -> None:
-    admin = server.connect("postgres")
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f'drop database if exists "{name}" with (force)')
-    finally:
-        admin.close()
-
-
-@pytest.fixture
-def pg_database(
-    pg_server: PostgresConnection, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[PostgresConnection]:
-    """A fresh database with a unique name, dropped afterwards; the FEEDBACK_POSTGRES_*
-    variables point at it."""
-    name = f"feedback_test_{uuid.uuid4().hex[:12]}"
-    _create_database(pg_server, name)
-    connection = replace(pg_server, dbname=name)
-    for key, value in connection.dbt_environment().items():
-        if key.startswith("FEEDBACK_POSTGRES_"):
-            monkeypatch.setenv(key, value)
-    monkeypatch.setenv(ENV_PASSWORD, connection.password)
-    try:
-        yield connection
-    finally:
-        _drop_database(pg_server, name)
 
 
 # -- the tests --------------------------------------------------------------------------
