@@ -50,7 +50,7 @@ from ingest.landing import LandingError, land_delivery
 from ingest.mapping import load_mapping
 from ingest.postgres_load import PostgresConnection
 from ingest.run import ingest_pending
-from ingest.sources.http_export import HttpExportConfig, fetch_export
+from ingest.sources.http_export import ExportApiError, HttpExportConfig, fetch_export
 from outputs.annual_report import publish_annual_report
 from outputs.suppression import Suppressor
 
@@ -64,7 +64,18 @@ def land_folder(source_dir: Path, landing_dir: Path) -> dict[str, Any]:
     return _landing_summary(result)
 
 
-@task(name="land-http-export", retries=2, retry_delay_seconds=[30, 120])
+def _export_fault_is_transient(task: Any, task_run: Any, state: State) -> bool:
+    """Retry the export only for faults that may clear (network, timeouts, 5xx/429)."""
+    fault = state.result(raise_on_failure=False)
+    return isinstance(fault, ExportApiError) and fault.transient
+
+
+@task(
+    name="land-http-export",
+    retries=2,
+    retry_delay_seconds=[30, 120],
+    retry_condition_fn=_export_fault_is_transient,
+)
 def land_http_export(
     export_url: str, modified_since: dt.datetime | None, landing_dir: Path
 ) -> dict[str, Any]:
@@ -287,9 +298,10 @@ def _refresh(
             landing = land_folder(Path(source_dir).resolve(), settings.landing_dir)
         elif export_url:
             landing = land_http_export(export_url, modified_since, settings.landing_dir)
-    except LandingError as exc:
-        # Nothing of the delivery was landed (a full disk, a read-only landing folder): the
-        # run stops before ingest, and the next run lands the delivery again.
+    except (LandingError, ExportApiError) as exc:
+        # Nothing of the delivery was landed (a full disk, a read-only landing folder, an
+        # export API that refused or failed): the run stops before ingest, and the next run
+        # lands the delivery again.
         with contextlib.suppress(OSError):  # the warehouse folder may be on the same disk
             _record(settings, run, "failed", f"Landing failed: {exc}", published=False)
         raise

@@ -34,6 +34,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from support import SMALL_DELIVERY, Run, run_nightly
 
+from ingest.landing import LandingError
+from ingest.sources.http_export import ExportApiError
+
 pytestmark = pytest.mark.e2e
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -388,3 +391,60 @@ def test_nightly_pulls_from_the_http_export_api(
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert len(written) > 20
     assert not [p for p in written if b"s3cret" in p.read_bytes()]
+
+
+@pytest.mark.parametrize(
+    ("fault", "transient"),
+    [
+        (ExportApiError("HTTP 401", status=401), False),
+        (ExportApiError("listing is not JSON"), False),
+        (ExportApiError("timed out", transient=True), True),
+        (ExportApiError("HTTP 503 after 5 retries", status=503, transient=True), True),
+        (LandingError(28, "cannot land cases.csv: the disk is full"), False),
+    ],
+)
+def test_only_transient_export_faults_are_retried(fault: Exception, transient: bool) -> None:
+    from prefect.states import Failed
+
+    from flows.nightly import land_http_export
+
+    assert land_http_export.retry_condition_fn(land_http_export, None, Failed(data=fault)) is (
+        transient
+    )
+
+
+def test_a_refused_export_token_fails_the_run_at_once(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 401 is not retried (neither by urllib3 nor by the Prefect task): one request, a clear
+    failure, recorded in the run history, nothing built."""
+    requests_seen: list[str] = []
+
+    class RefusingApi(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests_seen.append(self.path)
+            self.send_response(401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RefusingApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("FEEDBACK_EXPORT_TOKEN", "wrong-token")
+    try:
+        run = run_nightly(tmp_path, export_url=f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+    assert run.state.is_failed()
+    assert "refused authentication/authorisation (HTTP 401)" in run.state.message
+    assert len(requests_seen) == 1, requests_seen
+    assert not run.warehouse.exists()
+    history = [
+        json.loads(line)
+        for line in (run.warehouse.parent / "run_history.jsonl").read_text().splitlines()
+    ]
+    assert [r["status"] for r in history] == ["failed"]
+    assert history[0]["message"].startswith("Landing failed: Export API refused")
+    assert "wrong-token" not in history[0]["message"]

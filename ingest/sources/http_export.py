@@ -65,12 +65,25 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class ExportApiError(RuntimeError):
-    """The export API could not be used; the message names the URL and the problem."""
+    """The export API could not be used; the message names the URL and the problem.
 
-    def __init__(self, message: str, *, url: str | None = None, status: int | None = None):
+    ``transient`` is True when trying again later may succeed (a network failure, a timeout, a
+    5xx or 429 that outlasted the retries); False for a refused token, a missing endpoint or a
+    malformed listing, which no retry will mend.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+        transient: bool = False,
+    ):
         super().__init__(message)
         self.url = url
         self.status = status
+        self.transient = transient
 
 
 @dataclass(frozen=True)
@@ -200,6 +213,7 @@ def _get(
         raise ExportApiError(
             f"Export API request {problem} after up to {config.max_retries} retries: {url}",
             url=url,
+            transient=True,
         ) from exc
     try:
         _check_status(response, config, response.url or url)
@@ -239,7 +253,7 @@ def _check_status(response: requests.Response, config: HttpExportConfig, url: st
         message = f"Export API rejected the request with HTTP {status} {response.reason}: {url}"
     else:
         message = f"Export API returned unexpected HTTP {status} {response.reason}: {url}"
-    raise ExportApiError(message, url=url, status=status)
+    raise ExportApiError(message, url=url, status=status, transient=status in RETRY_STATUSES)
 
 
 def _list_files(session: requests.Session, config: HttpExportConfig) -> list[_ListedFile]:
@@ -385,6 +399,7 @@ def _download(
                         f"({type(exc).__name__})",
                         url=url,
                         status=response.status_code,
+                        transient=True,
                     ) from exc
                 handle.flush()
                 os.fsync(handle.fileno())
