@@ -49,7 +49,7 @@ from flows.settings import PROJECT_DIR, Settings
 from ingest.landing import LandingError, land_delivery
 from ingest.mapping import load_mapping
 from ingest.postgres_load import PostgresConnection
-from ingest.run import ingest_pending
+from ingest.run import IngestStorageError, ingest_pending
 from ingest.sources.http_export import ExportApiError, HttpExportConfig, fetch_export
 from outputs.annual_report import publish_annual_report
 from outputs.suppression import Suppressor
@@ -305,7 +305,13 @@ def _refresh(
         with contextlib.suppress(OSError):  # the warehouse folder may be on the same disk
             _record(settings, run, "failed", f"Landing failed: {exc}", published=False)
         raise
-    ingested = ingest(settings.landing_dir, settings.mapping, as_of or dt.date.today())
+    try:
+        ingested = ingest(settings.landing_dir, settings.mapping, as_of or dt.date.today())
+    except IngestStorageError as exc:
+        # A full disk or an unwritable folder, not bad data: the delivery stays pending.
+        with contextlib.suppress(OSError):
+            _record(settings, run, "failed", f"Ingest failed: {exc}", published=False)
+        raise
     timings["land_and_ingest_s"] = round(time.perf_counter() - clock, 3)
     scraped = _scrape_outcome(scrape)
     run.update(

@@ -6,6 +6,10 @@ delivery's rejected rows and per-file counts are written next to the accepted Pa
 `<landing>/_validated/`, where dbt reads them. A file that cannot be read at all is reported
 (status `failed`, with the reason) and the delivery's other files are still processed.
 
+A fault of the storage rather than of the data (a full disk, a read-only or unwritable folder,
+an I/O error) stops ingest with `IngestStorageError` instead: what the delivery had written is
+removed, its manifest stays `landed`, and the next run ingests it again from its raw files.
+
 Each delivery is validated in its own DuckDB connection with a memory limit and a spill
 directory (FEEDBACK_INGEST_MEMORY_LIMIT, default 512MB), so a delivery of any size is
 streamed in bounded memory. Caps on file size and on XLSX expansion: `ingest.readers.ReadLimits`.
@@ -13,10 +17,13 @@ streamed in bounded memory. Caps on file size and on XLSX expansion: `ingest.rea
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import fnmatch
 import logging
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.contract import ENTITIES, OPTIONAL_ENTITIES
-from ingest.landing import VALIDATED_DIR, Delivery, pending_deliveries
+from ingest.landing import VALIDATED_DIR, Delivery, describe_os_error, pending_deliveries
 from ingest.lgsco import ensure_empty_tables
 from ingest.mapping import Mapping
 from ingest.readers import ReadLimits, UnreadableFileError, read_delivery_file
@@ -49,6 +56,37 @@ create table ingest_file_stats (
     encoding varchar, message varchar
 )
 """
+
+
+# Faults of the storage, not of the data: they stop ingest and leave the delivery pending.
+STORAGE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+)
+# DuckDB reports them as IOException text only: 'Could not write file "<path>": <strerror>'.
+_DUCKDB_STORAGE_ERRORS = {os.strerror(code): code for code in STORAGE_ERRNOS}
+_DUCKDB_FILE = re.compile(r'file "([^"]+)"')
+
+
+class IngestStorageError(OSError):
+    """Ingest could not write (or read) the landing zone; the delivery stays pending."""
+
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()
+
+
+def storage_fault(exc: BaseException) -> OSError | None:
+    """`exc` as an OSError (errno, filename) when it is a storage fault, else None."""
+    if isinstance(exc, IngestStorageError):
+        return exc
+    if isinstance(exc, OSError):
+        return exc if exc.errno in STORAGE_ERRNOS else None
+    if isinstance(exc, duckdb.IOException):
+        text = str(exc)
+        for strerror, code in _DUCKDB_STORAGE_ERRORS.items():
+            if strerror in text:
+                named = _DUCKDB_FILE.search(text)
+                return OSError(code, strerror, named.group(1) if named else None)
+    return None
 
 
 @dataclass(frozen=True)
@@ -106,10 +144,20 @@ def ingest_pending(
     limits = limits or ReadLimits.from_env()
     as_of = as_of or dt.date.today()
     report = IngestReport()
-    with duckdb.connect() as con:
-        write_empty_schema(con, validated_root(landing_root))
-        _write_empty_audit_tables(con, validated_root(landing_root))
-    ensure_empty_tables(landing_root)  # LGSCO tables, so dbt builds before any scrape
+    try:
+        with duckdb.connect() as con:
+            write_empty_schema(con, validated_root(landing_root))
+            _write_empty_audit_tables(con, validated_root(landing_root))
+        ensure_empty_tables(landing_root)  # LGSCO tables, so dbt builds before any scrape
+    except (OSError, duckdb.IOException) as exc:
+        fault = storage_fault(exc)
+        if fault is None:
+            raise
+        raise IngestStorageError(
+            fault.errno,
+            f"cannot write the empty tables into the landing folder {landing_root}:"
+            f" {describe_os_error(fault)}; ingest stopped before any delivery",
+        ) from exc
     for delivery in pending_deliveries(landing_root):
         report.deliveries.append(delivery.delivery_id)
         report.files.extend(ingest_delivery(delivery, mapping, landing_root, as_of, limits))
@@ -124,11 +172,29 @@ def ingest_delivery(
     as_of: dt.date,
     limits: ReadLimits | None = None,
 ) -> list[FileOutcome]:
-    """Validate one delivery's files; write its accepted, rejected and count tables."""
+    """Validate one delivery's files; write its accepted, rejected and count tables.
+
+    Raises IngestStorageError, with nothing of the delivery left behind, on a storage fault.
+    """
     limits = limits or ReadLimits.from_env()
     out_root = validated_root(landing_root)
-    for stale in out_root.glob(f"*/{delivery.delivery_id}__*.parquet"):
-        stale.unlink()  # a crashed earlier attempt at this delivery
+    _forget_delivery(delivery, out_root)  # what a crashed earlier attempt left
+    try:
+        return _ingest_delivery(delivery, mapping, out_root, as_of, limits)
+    except Exception as exc:
+        fault = storage_fault(exc)
+        if fault is None:
+            raise
+        with contextlib.suppress(OSError):
+            _forget_delivery(delivery, out_root)
+        if isinstance(fault, IngestStorageError):
+            raise
+        raise _storage_error(delivery, f"cannot write {out_root}", landing_root, fault) from exc
+
+
+def _ingest_delivery(
+    delivery: Delivery, mapping: Mapping, out_root: Path, as_of: dt.date, limits: ReadLimits
+) -> list[FileOutcome]:
     manifest = delivery.manifest()
     outcomes: list[FileOutcome] = []
     row_counts: dict[str, int | None] = {}
@@ -223,6 +289,11 @@ def _ingest_file(
             as_of,
         )
     except (UnreadableFileError, duckdb.Error, OSError, UnicodeError) as exc:
+        fault = storage_fault(exc)
+        if fault is not None:  # the disk, not the file: stop, and ingest it again next run
+            raise _storage_error(
+                delivery, f"{path.name}: cannot be ingested", out_root.parent, fault
+            ) from exc
         message = str(exc)
         if not isinstance(exc, UnreadableFileError):  # not foreseen: say so, keep the trace
             log.exception(
@@ -285,6 +356,26 @@ def _unmatched(path: Path, mapping: Mapping, delivery: Delivery) -> FileOutcome:
     message = f"{path.name}: matches no file pattern of mapping {mapping.name!r}; not loaded"
     log.warning(message)
     return FileOutcome(delivery.delivery_id, path.name, None, "ignored", message=message)
+
+
+def _storage_error(
+    delivery: Delivery, what: str, landing_root: Path, fault: OSError
+) -> IngestStorageError:
+    message = (
+        f"{what} (landing folder {landing_root}): {describe_os_error(fault)}; ingest stopped,"
+        f" nothing of delivery {delivery.delivery_id} is taken as ingested and the next run"
+        " ingests it again"
+    )
+    return IngestStorageError(fault.errno, message)
+
+
+def _forget_delivery(delivery: Delivery, out_root: Path) -> None:
+    """Remove every output of `delivery` under the validated root."""
+    for output in [
+        *out_root.glob(f"*/{delivery.delivery_id}__*.parquet"),
+        *out_root.glob(f"*/{delivery.delivery_id}.parquet"),
+    ]:
+        output.unlink(missing_ok=True)
 
 
 def _forget_file(
