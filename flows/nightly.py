@@ -118,6 +118,11 @@ def ingest(landing_dir: Path, mapping_path: Path | None, as_of: dt.date) -> dict
             "Optional inputs never delivered (their marts are empty): %s",
             ", ".join(report.absent_optional_entities),
         )
+    if report.absent_optional_fields:
+        logger.info(
+            "Optional fields never delivered (their marts are empty): %s",
+            ", ".join(report.absent_optional_fields),
+        )
     return report.as_dict()
 
 
@@ -349,6 +354,7 @@ def _refresh(
         "rows_rejected": ingested["rows_rejected"],
         "failed_files": ingested["failed_files"],
         "absent_optional_entities": ingested["absent_optional_entities"],
+        "absent_optional_fields": ingested["absent_optional_fields"],
         "unmapped_org_units": unmapped,
         "lgsco": scraped,
         "files": ingested["files"],

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.contract import ENTITIES, OPTIONAL_ENTITIES
+from ingest.contract import ENTITIES, OPTIONAL_ENTITIES, OPTIONAL_FIELDS
 from ingest.landing import VALIDATED_DIR, Delivery, describe_os_error, pending_deliveries
 from ingest.lgsco import ensure_empty_tables
 from ingest.mapping import Mapping
@@ -38,6 +38,7 @@ from ingest.readers import ReadLimits, UnreadableFileError, read_delivery_file
 from ingest.validate import (
     REJECTED_ROWS_DDL,
     DeliveryFile,
+    ident,
     output_name,
     q,
     validate_file,
@@ -107,6 +108,7 @@ class IngestReport:
     deliveries: list[str] = field(default_factory=list)
     files: list[FileOutcome] = field(default_factory=list)
     absent_optional_entities: list[str] = field(default_factory=list)
+    absent_optional_fields: list[str] = field(default_factory=list)
 
     def total(self, measure: str) -> int:
         return sum(getattr(f, measure) for f in self.files)
@@ -124,6 +126,7 @@ class IngestReport:
             "files": [asdict(f) for f in self.files],
             "failed_files": [f"{f.source_file}: {f.message}" for f in self.failed_files],
             "absent_optional_entities": self.absent_optional_entities,
+            "absent_optional_fields": self.absent_optional_fields,
         }
 
 
@@ -162,6 +165,7 @@ def ingest_pending(
         report.deliveries.append(delivery.delivery_id)
         report.files.extend(ingest_delivery(delivery, mapping, landing_root, as_of, limits))
     report.absent_optional_entities = absent_entities(landing_root)
+    report.absent_optional_fields = absent_fields(landing_root)
     return report
 
 
@@ -405,3 +409,18 @@ def absent_entities(landing_root: Path) -> list[str]:
         for name in OPTIONAL_ENTITIES
         if not any(p.name != "_empty.parquet" for p in (root / name).glob("*.parquet"))
     ]
+
+
+def absent_fields(landing_root: Path) -> list[str]:
+    """Optional contract fields (`entity.column`) no accepted row has a value in."""
+    root = validated_root(landing_root)
+    absent: list[str] = []
+    with duckdb.connect() as con:
+        for entity, columns in OPTIONAL_FIELDS.items():
+            files = root / entity / "*.parquet"
+            counts = con.execute(
+                f"select {', '.join(f'count({ident(c)})' for c in columns)}"
+                f" from read_parquet({q(str(files))}, union_by_name = true)"
+            ).fetchone()
+            absent += [f"{entity}.{c}" for c, n in zip(columns, counts, strict=True) if n == 0]
+    return absent

@@ -348,6 +348,11 @@ def _rules(entity: Entity, as_of: dt.date) -> list[tuple[str, str, str]]:
                 "'stage ' || stage || ' is not 1, 2 or 3'",
             ),
             (
+                "reopened_before_received",
+                "reopened_date < received_date",
+                "'reopened_date ' || reopened_date || ' is before received_date ' || received_date",
+            ),
+            (
                 "complaint_without_procedure",
                 "feedback_type = 'complaint' and raw__procedure is null",
                 "'a complaint needs a procedure'",

@@ -78,6 +78,7 @@ REALISTIC: dict[str, dict[str, str]] = {
         "service": "Waste",
         "channel": "email",
         "acknowledged_date": "2023-05-03",
+        "reopened_date": "",
         "due_date": "2023-05-31",
         "extended_due_date": "",
         "closed_date": "2023-05-20",
@@ -91,6 +92,7 @@ REALISTIC: dict[str, dict[str, str]] = {
     "case_payments": {"case_ref": "C1", "payment_reason": "Goodwill", "paid_date": "2023-06-01"},
     "ombudsman_cases": {"case_ref": "C1", "directorate": "Adult Social Care", "service": "Care"},
     "member_conduct_complaints": {},
+    "complainant_profile": {"age_band": "35-44", "sex": "Female"},
 }
 
 
@@ -197,6 +199,9 @@ RULE_MUTATIONS: dict[tuple[str, str], list[tuple[str, str, dict[str, str]]]] = {
     ("cases", "complaint_without_procedure"): [
         ("", "a complaint with no procedure", {"procedure": ""})
     ],
+    ("cases", "reopened_before_received"): [
+        ("", "reopened_date 2023-04-01 before received_date", {"reopened_date": "2023-04-01"})
+    ],
     ("case_payments", "negative_amount_gbp"): [
         ("", "amount_gbp -5.00 (refunds are positive amounts)", {"amount_gbp": "-5.00"})
     ],
@@ -206,6 +211,7 @@ DUPLICATE_CHANGES = {  # a column to change so that a repeated key has different
     "case_payments": {"payment_reason": "Refund"},
     "ombudsman_cases": {"directorate": "Children's Services"},
     "member_conduct_complaints": {"outcome": "dismissed"},
+    "complainant_profile": {"sex": "Male"},
 }
 
 

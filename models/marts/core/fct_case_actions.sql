@@ -18,6 +18,8 @@ select
     actions.case_ref,
     actions.action,
     actions.action_date,
+    actions.due_date,
+    actions.completed_date,
     cases.case_ref is not null as is_case_found,
     cases.feedback_type,
     cases.stage,

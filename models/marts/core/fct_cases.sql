@@ -1,5 +1,7 @@
--- One row per case record (latest version), with canonical directorate and service,
--- financial years, working days, due dates, on-time flags and escalation links.
+-- One row per case record (latest version) taken into the procedure, with canonical
+-- directorate and service, financial years, working days, due dates, on-time flags and
+-- escalation links. Contacts the council did not accept (status not_accepted) are in
+-- fct_not_accepted_contacts instead, so no report table counts them as complaints.
 
 with cases as (
 
@@ -50,6 +52,9 @@ select
     cases.primary_reason,
     cases.delay_reason,
     cases.lgsco_ref,
+    cases.complainant_key,
+    cases.area_code,
+    cases.reopened_date,
     cases.last_modified,
     {{ financial_year('cases.received_date') }} as received_financial_year,
     case when cases.closed_date is not null
@@ -76,3 +81,4 @@ from cases
 inner join org on cases.case_ref = org.case_ref
 inner join timeliness on cases.case_ref = timeliness.case_ref
 inner join escalations on cases.case_ref = escalations.case_ref
+where cases.status <> 'not_accepted'
