@@ -263,18 +263,27 @@ def nightly(
     lgsco: LgscoSettings | None = None,
     suppress_below: int | None = None,
     publish_postgres: bool = False,
+    dbt_vars: dict[str, Any] | None = None,
 ) -> State:
     """Refresh the warehouse from the case management system's exports and the LGSCO
     (and, with publish_postgres, the Postgres warehouse after the DuckDB one).
 
     `suppress_below`: publish the report files with counts below it suppressed (for outputs
-    that leave the council); the warehouse keeps the exact figures."""
+    that leave the council); the warehouse keeps the exact figures. `dbt_vars`: council
+    settings that override dbt_project.yml's vars for this run (e.g. tsm_homes_owned)."""
     settings = Settings.resolve(
         landing_dir, warehouse, reports_dir, mapping, suppress_below=suppress_below
     )
     with run_lock(settings.landing_dir):
         return _refresh(
-            settings, source_dir, export_url, modified_since, as_of, lgsco, publish_postgres
+            settings,
+            source_dir,
+            export_url,
+            modified_since,
+            as_of,
+            lgsco,
+            publish_postgres,
+            dbt_vars or {},
         )
 
 
@@ -286,6 +295,7 @@ def _refresh(
     as_of: dt.date | None,
     lgsco: LgscoSettings | None,
     publish_postgres: bool = False,
+    council_vars: dict[str, Any] | None = None,
 ) -> State:
     run = {
         "run_id": str(get_run_context().flow_run.id),
@@ -329,7 +339,10 @@ def _refresh(
     try:
         # The council's LGSCO name is a CLI setting and a dbt var: keep them one.
         clock = time.perf_counter()
-        dbt_vars = {"lgsco_authority_name": lgsco.organisation} if lgsco else None
+        dbt_vars = dict(council_vars or {})
+        if lgsco:
+            dbt_vars["lgsco_authority_name"] = lgsco.organisation
+        dbt_vars = dbt_vars or None
         built = dbt_build(build_settings, dbt_vars)
     except Exception as exc:
         _record(settings, run, "failed", f"dbt build failed: {exc}", published=False)

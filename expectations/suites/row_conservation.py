@@ -2,7 +2,8 @@
 
     delivery file --read--> accepted + quarantined (audit.ingest_file_stats, audit.rejected_rows)
     accepted      --------> staging.stg_cases__* (every version)
-    latest version -------> marts.fct_cases (exactly once), fct_case_reasons, fct_case_actions,
+    latest version -------> marts.fct_cases or fct_not_accepted_contacts (exactly once),
+                            fct_case_reasons, fct_case_actions,
                             fct_payments, the Ombudsman log, Table 15
 
 Severity: ERROR for every step of the chain (a lost or doubled row changes a published
@@ -21,6 +22,7 @@ STAGED_ENTITIES = {
     "case_payments": "staging.stg_cases__case_payments",
     "ombudsman_cases": "staging.stg_cases__ombudsman_cases",
     "member_conduct_complaints": "staging.stg_cases__member_conduct_complaints",
+    "complainant_profile": "staging.stg_cases__complainant_profile",
 }
 
 _FILE = (
@@ -145,17 +147,25 @@ CHECKS = [
         name="fct_cases_holds_every_staged_case_once",
         severity=ERROR,
         description=(
-            "marts.fct_cases has one row per distinct case_ref of staging.stg_cases__cases"
-            " (the latest version): its rows = the distinct case_refs staged, and each staged"
-            " case_ref appears exactly once."
+            "Every distinct case_ref of staging.stg_cases__cases (the latest version) is in"
+            " exactly one of marts.fct_cases and marts.fct_not_accepted_contacts (contacts the"
+            " council did not accept into a procedure): their rows = the distinct case_refs"
+            " staged, and each staged case_ref appears exactly once."
         ),
         sql="""
             with staged as (select distinct case_ref from staging.stg_cases__cases),
-            facts as (select case_ref, count(*) as n from marts.fct_cases group by case_ref)
+            facts as (
+                select case_ref, count(*) as n from (
+                    select case_ref from marts.fct_cases
+                    union all
+                    select case_ref from marts.fct_not_accepted_contacts
+                ) as both_facts
+                group by case_ref
+            )
             select
-                'marts.fct_cases: rows vs distinct case_ref in staging.stg_cases__cases'
-                    as item,
-                (select count(*) from marts.fct_cases) as observed,
+                'marts.fct_cases + marts.fct_not_accepted_contacts: rows vs distinct case_ref'
+                || ' in staging.stg_cases__cases' as item,
+                (select coalesce(sum(n), 0) from facts) as observed,
                 (select count(*) from staged) as expected
             union all
             select
@@ -236,6 +246,19 @@ CHECKS = [
         ),
         sql=_latest_delivery_rows(
             "staging.stg_cases__case_actions", "marts.fct_case_actions", "action rows"
+        ),
+    ),
+    Check(
+        name="staged_profiles_reach_fct_complainant_profiles",
+        severity=ERROR,
+        description=(
+            "Every staged complainant_profile row of the latest delivery holding its case is a"
+            " row of marts.fct_complainant_profiles (per case_ref and in all)."
+        ),
+        sql=_latest_delivery_rows(
+            "staging.stg_cases__complainant_profile",
+            "marts.fct_complainant_profiles",
+            "profile rows",
         ),
     ),
     Check(
