@@ -272,3 +272,22 @@ def test_the_equalities_threshold_cannot_be_turned_off(
     assert "equalities_suppress_below is 0" in str(run.state.message) + str(
         run.state.result(raise_on_failure=False)
     )
+
+
+def test_the_html_report_shows_the_measures_or_why_not(extra_run: Run, small_run: Run) -> None:
+    page = (extra_run.reports_dir / "annual_report_2023-24.html").read_text("utf-8")
+    beyond = page[page.index("Beyond the published report") :]
+    for title in (
+        "Complaints not accepted",
+        "Repeat complainants and reopened cases",
+        "Agreed remedies delivered",
+        "Complaints per unit of service activity",
+        "Complaints per 10,000 residents by area",
+        "Equalities profile of complainants",
+        "Tenant satisfaction measures CH01 and CH02",
+    ):
+        assert title in beyond, title
+    assert "Service request" in beyond and "75.0%" in beyond  # refused share; CH02 stage 1
+    small = next(small_run.reports_dir.glob("annual_report_*.html")).read_text("utf-8")
+    assert "this table needs the complainant_profile file" in small
+    assert "this table needs the tsm_homes_owned setting" in small
