@@ -24,6 +24,11 @@ _GOOD = {
     "delay_reason": "",
     "lgsco_ref": "",
     "last_modified": "2023-06-20 10:00:00",
+    "complainant_key": "",
+    "area_code": "",
+    "not_accepted_reason": "",
+    "reclassified_as": "",
+    "reopened_date": "",
 }
 # (case_ref, rule it breaks, columns changed)
 BAD_ROWS = (

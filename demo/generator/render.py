@@ -1,5 +1,6 @@
 """Render a plan into rows: draw each case's attributes from the plan's urns, pick its dates,
-and stream the case with its reasons, actions, payments, escalation and Ombudsman record."""
+and stream the case with its reasons, actions, payments, escalation and Ombudsman record.
+The contract's optional fields come from `extras.Extras`, which never draws from `self.rng`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from demo.generator.dates import (
     choose_timescale,
     response_bounds,
 )
+from demo.generator.extras import Extras
 from demo.generator.model import (
     NOT_SENT,
     ON_TIME,
@@ -55,6 +57,7 @@ PREFIX = {
     "sen_enquiry": "SEN",
 }
 Progress = Callable[[str], None]
+NO_EXTRAS = ("",) * 5  # complainant key, area, not accepted reason, reclassified, reopened
 OTHER_CHANNEL_NAMES = [c for c, _w in OTHER_CHANNELS]
 OTHER_CHANNEL_WEIGHTS = list(itertools.accumulate(w for _c, w in OTHER_CHANNELS))
 UNIT_WEIGHTS = {
@@ -85,6 +88,7 @@ class Draft:
     parent_ref: str = ""
     received: int = 0
     closed: int | None = None
+    complainant_key: str = ""
 
     @property
     def is_response(self) -> bool:
@@ -113,6 +117,7 @@ class Renderer:
         self.serial: Counter[str] = Counter()
         self.payment_serial = 0
         self.rows_written = 0
+        self.extras = Extras(seed, plan, self.dates)
         self._build_urns()
 
     # -- urns from the plan
@@ -216,6 +221,10 @@ class Renderer:
             ref = f"MCC-{y[:4]}-{self.serial[f'MC{y}']:03d}"
             self.out.write("member_conduct_complaints", [ref, iso(received), outcome])
         self.check_all_drawn()
+        self._say("contacts not accepted as complaints")
+        for row in self.extras.not_accepted_rows():  # last: no earlier row moves
+            self.out.write("cases", row)
+            self._tick()
         self._say("done")
 
     def _say(self, what: str) -> None:
@@ -260,6 +269,7 @@ class Renderer:
         self._write_complaint(parent)
         if child:
             child.parent_ref = parent.case_ref
+            child.complainant_key = parent.complainant_key
             self._write_complaint(child)
 
     def _room_for_child(self, child: Draft, parent_closed_year: str) -> int | None:
@@ -357,6 +367,17 @@ class Renderer:
             last = max(last, told)
             self._write_log(entry, draft.case_ref, told, decided, closed)
         ack = self.dates.acknowledged(rng, received, closed)
+        extras = self.extras
+        if not draft.complainant_key:
+            draft.complainant_key = (
+                extras.stage1_key(draft.case_ref, draft.directorate, draft.service, received)
+                if draft.stage == 1
+                else extras.new_key(draft.case_ref)  # stage 2 with no stage 1
+            )
+        reopened = ""
+        if draft.stage == 1 and status == "closed":
+            assert closed is not None
+            reopened = extras.reopened(draft.case_ref, closed)
         self.out.write(
             "cases",
             [
@@ -379,18 +400,33 @@ class Renderer:
                 delay,
                 lgsco_ref,
                 _timestamp(rng, last),
+                draft.complainant_key,
+                extras.area_code(draft.case_ref, draft.complainant_key),
+                "",
+                "",
+                reopened,
             ],
         )
         self._tick()
+        if draft.stage == 1:
+            profile = extras.profile_row(draft.case_ref, draft.complainant_key)
+            if profile:
+                self.out.write("complainant_profile", profile)
         for i, reason in enumerate(draft.reasons):
             self.out.write("case_reasons", [draft.case_ref, reason, "true" if i == 0 else "false"])
         if status == "closed":
             assert closed is not None
-            for action in draft.actions:
-                self.out.write("case_actions", [draft.case_ref, action, iso(closed)])
-            if draft.payment:
-                reason, pence = draft.payment
+            paid = None
+            if draft.payment:  # drawn before the actions are written; the same draws as ever
                 paid = min(closed + rng.randint(0, 45), FY[draft.closed_year].end, EXTRACT)
+            for action in draft.actions:
+                due, completed = extras.action_dates(draft.case_ref, action, closed, paid)
+                self.out.write(
+                    "case_actions", [draft.case_ref, action, iso(closed), due, completed]
+                )
+            if draft.payment:
+                assert paid is not None
+                reason, pence = draft.payment
                 self._write_payment(draft.case_ref, reason, pence, paid, False)
 
     # -- the Ombudsman log and money
@@ -519,6 +555,7 @@ class Renderer:
                 "",
                 "",
                 _timestamp(rng, last),
+                *NO_EXTRAS,
             ],
         )
         self._tick()
