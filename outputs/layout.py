@@ -674,7 +674,9 @@ def _beyond(
     def layout(m: Marts) -> list[DisplayTable]:
         rows = m.year_of(model)
         if rows.empty:
-            note_empty = f"No data for {m.year}: this table needs {needs} (docs/contract-additions.md)."
+            note_empty = (
+                f"No data for {m.year}: this table needs {needs} (docs/contract-additions.md)."
+            )
             return [listing(model, title, model, rows, columns, note=note_empty)]
         sort = [c[0] for c in columns[:2] if rows[c[0]].dtype == object]
         return [listing(model, title, model, rows, columns, sort=sort, note=note)]

@@ -501,6 +501,7 @@ def test_absent_optional_files_give_empty_marts_and_a_note(
         "case_payments",
         "ombudsman_cases",
         "member_conduct_complaints",
+        "complainant_profile",
     ]
     for model in (
         "rpt_compensation_by_directorate",

@@ -13,7 +13,12 @@ with years as (
 
 estimates as (
 
-    select area_code, area_name, mid_year, population, deprivation_decile
+    select
+        area_code,
+        area_name,
+        mid_year,
+        population,
+        deprivation_decile
     from {{ ref('area_populations') }}
 
 ),
@@ -32,7 +37,8 @@ ranked as (
             order by
                 case when estimates.mid_year <= years.start_year then 0 else 1 end,
                 case when estimates.mid_year <= years.start_year then -estimates.mid_year
-                    else estimates.mid_year end
+                    else estimates.mid_year
+                end
         ) as estimate_rank
     from years
     cross join estimates

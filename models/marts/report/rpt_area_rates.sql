@@ -17,13 +17,17 @@ with complaints as (
 
 years_with_areas as (
 
-    select distinct financial_year from complaints where area_code <> 'Not recorded'
+    select distinct financial_year from complaints
+    where area_code <> 'Not recorded'
 
 ),
 
 counted as (
 
-    select financial_year, area_code, count(*) as complaints
+    select
+        financial_year,
+        area_code,
+        count(*) as complaints
     from complaints
     where financial_year in (select years_with_areas.financial_year from years_with_areas)
     group by financial_year, area_code
@@ -39,9 +43,15 @@ populations as (
 
 areas as (
 
-    select financial_year, area_code from counted
+    select
+        financial_year,
+        area_code
+    from counted
     union
-    select financial_year, area_code from populations
+    select
+        financial_year,
+        area_code
+    from populations
 
 )
 

@@ -19,7 +19,11 @@ with complaints as (
 
 activity as (
 
-    select service, financial_year, measure, value
+    select
+        service,
+        financial_year,
+        measure,
+        value
     from {{ ref('service_activity') }}
     where financial_year in (select fy.financial_year from {{ ref('int_financial_years') }} as fy)
 
@@ -39,16 +43,25 @@ residents as (
 
 rows_wanted as (
 
-    select financial_year, service, measure, value from activity
+    select
+        financial_year,
+        service,
+        measure,
+        value
+    from activity
     union all
-    select complaints.financial_year, complaints.service, null as measure, null as value
+    select
+        complaints.financial_year,
+        complaints.service,
+        null as measure,
+        null as value
     from complaints
     where not exists (
-        select 1 from activity
-        where
-            activity.financial_year = complaints.financial_year
-            and activity.service = complaints.service
-    )
+            select 1 from activity
+            where
+                activity.financial_year = complaints.financial_year
+                and activity.service = complaints.service
+        )
 
 )
 

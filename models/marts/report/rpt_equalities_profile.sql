@@ -43,18 +43,18 @@ with profiles as (
 by_characteristic as (
 
     {%- for characteristic in ['age_band', 'sex', 'ethnic_group', 'disability'] %}
-    select
-        complainant,
-        received_financial_year,
-        closed_financial_year,
-        is_response,
-        outcome,
-        '{{ characteristic }}' as characteristic,
-        {{ characteristic }} as group_name
-    from profiles
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            complainant,
+            received_financial_year,
+            closed_financial_year,
+            is_response,
+            outcome,
+            '{{ characteristic }}' as characteristic,
+            {{ characteristic }} as group_name
+        from profiles
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 ),
@@ -98,19 +98,36 @@ population as (
 
 year_characteristics as (
 
-    select financial_year, characteristic from complainant_counts
+    select
+        financial_year,
+        characteristic
+    from complainant_counts
     union
-    select financial_year, characteristic from response_counts
+    select
+        financial_year,
+        characteristic
+    from response_counts
 
 ),
 
 cells as (
 
-    select financial_year, characteristic, group_name from complainant_counts
+    select
+        financial_year,
+        characteristic,
+        group_name
+    from complainant_counts
     union
-    select financial_year, characteristic, group_name from response_counts
+    select
+        financial_year,
+        characteristic,
+        group_name
+    from response_counts
     union
-    select year_characteristics.financial_year, population.characteristic, population.group_name
+    select
+        year_characteristics.financial_year,
+        population.characteristic,
+        population.group_name
     from year_characteristics
     inner join population on year_characteristics.characteristic = population.characteristic
 
@@ -141,7 +158,10 @@ groups as (
 
 with_totals as (
 
-    select *, false as is_total from groups
+    select
+        *,
+        false as is_total
+    from groups
     union all
     select
         financial_year,
@@ -160,18 +180,18 @@ with_totals as (
 count_cells as (
 
     {%- for measure in ['complainants', 'stage1_responses', 'upheld_responses'] %}
-    select
-        financial_year,
-        characteristic,
-        group_name,
-        is_total,
-        '{{ measure }}' as measure,
-        {{ measure }} as value,
-        {{ measure }} > 0 and {{ measure }} < {{ threshold }} as is_primary
-    from with_totals
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            financial_year,
+            characteristic,
+            group_name,
+            is_total,
+            '{{ measure }}' as measure,
+            {{ measure }} as value,
+            {{ measure }} > 0 and {{ measure }} < {{ threshold }} as is_primary
+        from with_totals
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 ),
@@ -274,14 +294,14 @@ select
                 and shown.complainants_hidden = 0
                 and shown.total_complainants_hidden = 0
                 then shown.complainants
-                / cast(nullif(shown.total_complainants, 0) as double precision)
-                / nullif(
-                    case
-                        when shown.group_name = 'All recorded' then 1.0
-                        else population.population_share
-                    end,
-                    0
-                )
+                    / cast(nullif(shown.total_complainants, 0) as double precision)
+                    / nullif(
+                        case
+                            when shown.group_name = 'All recorded' then 1.0
+                            else population.population_share
+                        end,
+                        0
+                    )
         end
         as double precision
     ) as representation_ratio,

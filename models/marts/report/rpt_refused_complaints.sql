@@ -30,7 +30,10 @@ by_reason as (
 
 refused_in_directorate as (
 
-    select financial_year, directorate, count(*) as directorate_not_accepted
+    select
+        financial_year,
+        directorate,
+        count(*) as directorate_not_accepted
     from refused
     group by financial_year, directorate
 
@@ -38,7 +41,10 @@ refused_in_directorate as (
 
 accepted_in_directorate as (
 
-    select received_financial_year as financial_year, directorate, count(*) as stage1_received
+    select
+        received_financial_year as financial_year,
+        directorate,
+        count(*) as stage1_received
     from {{ ref('fct_cases') }}
     where feedback_type = 'complaint' and stage = 1
     group by received_financial_year, directorate

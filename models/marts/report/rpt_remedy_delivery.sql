@@ -28,6 +28,7 @@ actions as (
         end as remedy_kind,
         actions.due_date,
         actions.completed_date,
+        cast({{ dbt.datediff('actions.due_date', 'actions.completed_date', 'day') }} as double precision) as days_after_due,  -- noqa: LT05
         as_of.as_of_date
     from {{ ref('fct_case_actions') }} as actions
     cross join as_of
@@ -48,12 +49,7 @@ aggregated as (
         count(case when completed_date is null then 1 end) as outstanding,
         count(case when completed_date is null and due_date < as_of_date then 1 end)
             as outstanding_past_due,
-        avg(
-            case
-                when completed_date > due_date
-                    then cast({{ dbt.datediff('due_date', 'completed_date', 'day') }} as double precision)
-            end
-        ) as mean_days_late
+        avg(case when completed_date > due_date then days_after_due end) as mean_days_late
     from actions
     group by financial_year, directorate, remedy_kind
 

@@ -38,14 +38,23 @@ neighbours as (
 
 ),
 
+gaps as (
+
+    select
+        *,
+        {{ dbt.datediff('previous_received', 'received_date', 'day') }} as days_since_previous,  -- noqa: LT05
+        {{ dbt.datediff('received_date', 'next_received', 'day') }} as days_to_next  -- noqa: LT05
+    from neighbours
+
+),
+
 flagged as (
 
     select
         *,
-        coalesce({{ dbt.datediff('previous_received', 'received_date', 'day') }} <= 365, false)
-        or coalesce({{ dbt.datediff('received_date', 'next_received', 'day') }} <= 365, false)
-            as is_repeat
-    from neighbours
+        coalesce(days_since_previous <= 365, false)
+        or coalesce(days_to_next <= 365, false) as is_repeat
+    from gaps
 
 ),
 
@@ -79,7 +88,9 @@ keyed as (
 
 reopened as (
 
-    select {{ financial_year('reopened_date') }} as financial_year, count(*) as reopened_cases
+    select
+        {{ financial_year('reopened_date') }} as financial_year,
+        count(*) as reopened_cases
     from {{ ref('fct_cases') }}
     where feedback_type = 'complaint' and reopened_date is not null
     group by {{ financial_year('reopened_date') }}

@@ -33,7 +33,7 @@ with complaints as (
         )
         {%- endif %}
         {%- if homes is none %}
-        and 1 = 0
+            and 1 = 0
         {%- endif %}
 
 ),
