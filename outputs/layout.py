@@ -668,7 +668,7 @@ def _beyond(
     columns: list[tuple[str, str] | tuple[str, str, str]],
     needs: str,
     note: str = "",
-) -> Layout:
+) -> tuple[str, Layout]:
     """A measure beyond the published report: the year's rows, or why there are none."""
 
     def layout(m: Marts) -> list[DisplayTable]:
@@ -681,124 +681,103 @@ def _beyond(
         sort = [c[0] for c in columns[:2] if rows[c[0]].dtype == object]
         return [listing(model, title, model, rows, columns, sort=sort, note=note)]
 
-    return layout
+    return model, layout
 
 
 BEYOND_THE_REPORT: list[tuple[str, Layout]] = [
-    (
+    _beyond(
         "rpt_refused_complaints",
-        _beyond(
-            "rpt_refused_complaints",
-            "Complaints not accepted",
-            [
-                ("directorate", "Directorate", TEXT),
-                ("not_accepted_reason", "Reason", TEXT),
-                ("reclassified_as", "Handled as", TEXT),
-                ("contacts_not_accepted", "Not accepted"),
-                ("directorate_share_not_accepted", "Directorate's share refused", PCT),
-            ],
-            "contacts with status not_accepted",
-        ),
+        "Complaints not accepted",
+        [
+            ("directorate", "Directorate", TEXT),
+            ("not_accepted_reason", "Reason", TEXT),
+            ("reclassified_as", "Handled as", TEXT),
+            ("contacts_not_accepted", "Not accepted"),
+            ("directorate_share_not_accepted", "Directorate's share refused", PCT),
+        ],
+        "contacts with status not_accepted",
     ),
-    (
+    _beyond(
         "rpt_repeat_complainants",
-        _beyond(
-            "rpt_repeat_complainants",
-            "Repeat complainants and reopened cases",
-            [
-                ("complainants", "Complainants"),
-                ("repeat_complainants", "With 2+ complaints in 12 months"),
-                ("share_repeat_complainants", "Share", PCT),
-                ("multi_service_complainants", "About several services"),
-                ("reopened_cases", "Reopened cases"),
-            ],
-            "cases.complainant_key or cases.reopened_date",
-        ),
+        "Repeat complainants and reopened cases",
+        [
+            ("complainants", "Complainants"),
+            ("repeat_complainants", "With 2+ complaints in 12 months"),
+            ("share_repeat_complainants", "Share", PCT),
+            ("multi_service_complainants", "About several services"),
+            ("reopened_cases", "Reopened cases"),
+        ],
+        "cases.complainant_key or cases.reopened_date",
     ),
-    (
+    _beyond(
         "rpt_remedy_delivery",
-        _beyond(
-            "rpt_remedy_delivery",
-            "Agreed remedies delivered",
-            [
-                ("directorate", "Directorate", TEXT),
-                ("remedy_kind", "Kind", TEXT),
-                ("remedies_due", "Due"),
-                ("delivered_on_time", "On time"),
-                ("delivered_late", "Late"),
-                ("outstanding", "Outstanding"),
-                ("outstanding_past_due", "Of which past due"),
-                ("share_delivered_on_time", "Share on time", PCT),
-            ],
-            "case_actions.due_date and completed_date",
-            note="By the financial year the remedy was due.",
-        ),
+        "Agreed remedies delivered",
+        [
+            ("directorate", "Directorate", TEXT),
+            ("remedy_kind", "Kind", TEXT),
+            ("remedies_due", "Due"),
+            ("delivered_on_time", "On time"),
+            ("delivered_late", "Late"),
+            ("outstanding", "Outstanding"),
+            ("outstanding_past_due", "Of which past due"),
+            ("share_delivered_on_time", "Share on time", PCT),
+        ],
+        "case_actions.due_date and completed_date",
+        note="By the financial year the remedy was due.",
     ),
-    (
+    _beyond(
         "rpt_complaints_per_activity",
-        _beyond(
-            "rpt_complaints_per_activity",
-            "Complaints per unit of service activity",
-            [
-                ("service", "Service", TEXT),
-                ("activity_measure", "Activity", TEXT),
-                ("activity_value", "Units", NUMBER),
-                ("stage1_complaints", "Stage 1 complaints"),
-                ("complaints_per_1000_units", "Per 1,000 units", NUMBER),
-                ("complaints_per_10000_residents", "Per 10,000 residents", NUMBER),
-            ],
-            "the service_activity seed",
-        ),
+        "Complaints per unit of service activity",
+        [
+            ("service", "Service", TEXT),
+            ("activity_measure", "Activity", TEXT),
+            ("activity_value", "Units", NUMBER),
+            ("stage1_complaints", "Stage 1 complaints"),
+            ("complaints_per_1000_units", "Per 1,000 units", NUMBER),
+            ("complaints_per_10000_residents", "Per 10,000 residents", NUMBER),
+        ],
+        "the service_activity seed",
     ),
-    (
+    _beyond(
         "rpt_area_rates",
-        _beyond(
-            "rpt_area_rates",
-            "Complaints per 10,000 residents by area",
-            [
-                ("area_code", "Area code", TEXT),
-                ("area_name", "Area", TEXT),
-                ("deprivation_decile", "Deprivation decile", NUMBER),
-                ("population", "Residents", NUMBER),
-                ("stage1_complaints", "Stage 1 complaints"),
-                ("complaints_per_10000_residents", "Per 10,000 residents", NUMBER),
-            ],
-            "cases.area_code and the area_populations seed",
-            note="Deprivation decile 1 is the most deprived tenth of areas.",
-        ),
+        "Complaints per 10,000 residents by area",
+        [
+            ("area_code", "Area code", TEXT),
+            ("area_name", "Area", TEXT),
+            ("deprivation_decile", "Deprivation decile", NUMBER),
+            ("population", "Residents", NUMBER),
+            ("stage1_complaints", "Stage 1 complaints"),
+            ("complaints_per_10000_residents", "Per 10,000 residents", NUMBER),
+        ],
+        "cases.area_code and the area_populations seed",
+        note="Deprivation decile 1 is the most deprived tenth of areas.",
     ),
-    (
+    _beyond(
         "rpt_equalities_profile",
-        _beyond(
-            "rpt_equalities_profile",
-            "Equalities profile of complainants",
-            [
-                ("characteristic", "Characteristic", TEXT),
-                ("group_name", "Group", TEXT),
-                ("complainants", "Complainants"),
-                ("share_of_recorded_complainants", "Share of recorded", PCT),
-                ("population_share", "Share of residents", PCT),
-                ("stage1_responses", "Stage 1 responses"),
-                ("uphold_rate", "Upheld", PCT),
-            ],
-            "the complainant_profile file",
-            note="Small numbers are always suppressed in this table (blank cells).",
-        ),
+        "Equalities profile of complainants",
+        [
+            ("characteristic", "Characteristic", TEXT),
+            ("group_name", "Group", TEXT),
+            ("complainants", "Complainants"),
+            ("share_of_recorded_complainants", "Share of recorded", PCT),
+            ("population_share", "Share of residents", PCT),
+            ("stage1_responses", "Stage 1 responses"),
+            ("uphold_rate", "Upheld", PCT),
+        ],
+        "the complainant_profile file",
+        note="Small numbers are always suppressed in this table (blank cells).",
     ),
-    (
+    _beyond(
         "rpt_tsm_complaints",
-        _beyond(
-            "rpt_tsm_complaints",
-            "Tenant satisfaction measures CH01 and CH02",
-            [
-                ("homes_owned", "Homes owned", NUMBER),
-                ("ch01_stage1_per_1000_homes", "CH01 stage 1 per 1,000 homes", NUMBER),
-                ("ch01_stage2_per_1000_homes", "CH01 stage 2 per 1,000 homes", NUMBER),
-                ("ch02_stage1_share_within_code", "CH02 stage 1 within Code", PCT),
-                ("ch02_stage2_share_within_code", "CH02 stage 2 within Code", PCT),
-            ],
-            "the tsm_homes_owned setting (social landlords only)",
-        ),
+        "Tenant satisfaction measures CH01 and CH02",
+        [
+            ("homes_owned", "Homes owned", NUMBER),
+            ("ch01_stage1_per_1000_homes", "CH01 stage 1 per 1,000 homes", NUMBER),
+            ("ch01_stage2_per_1000_homes", "CH01 stage 2 per 1,000 homes", NUMBER),
+            ("ch02_stage1_share_within_code", "CH02 stage 1 within Code", PCT),
+            ("ch02_stage2_share_within_code", "CH02 stage 2 within Code", PCT),
+        ],
+        "the tsm_homes_owned setting (social landlords only)",
     ),
 ]
 
