@@ -1,6 +1,8 @@
 """Warehouse builds, publishing and run history: BI tools never see a half-built warehouse.
 
-Every run builds into its own file, `<warehouse dir>/builds/<build_id>.duckdb`. Only after
+Every run builds into `<warehouse dir>/builds/in_progress.build` (one stable name, so that dbt's
+partial parsing survives from one night to the next: the file's name is the database name in
+dbt's compiled SQL) and keeps it as `<warehouse dir>/builds/<build_id>.duckdb`. Only after
 dbt build (and the error-severity expectations) pass is the build published: copied, in a
 storage format that older DuckDB versions read (v1.0.0 and later), to a temporary file
 beside `feedback.duckdb` and renamed over it in one atomic step. A reader that has the old
@@ -62,6 +64,32 @@ def builds_dir(published: Path) -> Path:
 
 def build_path(published: Path, build_id: str) -> Path:
     return builds_dir(published) / f"{build_id}.duckdb"
+
+
+def work_path(published: Path) -> Path:
+    """The file a run builds into before it is kept under its build id."""
+    return builds_dir(published) / "in_progress.build"
+
+
+def start_build(published: Path) -> Path:
+    """An empty work file for a new build (what a killed run left there is discarded: the
+    caller holds the run lock)."""
+    work = work_path(published)
+    work.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (work, Path(f"{work}.wal")):
+        stale.unlink(missing_ok=True)
+    return work
+
+
+def keep_build(published: Path, build_id: str) -> Path:
+    """Keep the work file (and any write-ahead log) as build `build_id`; return its path."""
+    work, kept = work_path(published), build_path(published, build_id)
+    if work.exists():
+        os.replace(work, kept)
+        wal = Path(f"{work}.wal")
+        if wal.exists():
+            os.replace(wal, Path(f"{kept}.wal"))
+    return kept
 
 
 def history_path(published: Path) -> Path:

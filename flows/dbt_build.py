@@ -26,6 +26,8 @@ class DbtSummary:
     success: bool
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    # Why dbt parsed the whole project instead of only what changed (None: partial parse).
+    full_parse_reason: str | None = None
 
     @property
     def models_built(self) -> int:
@@ -43,6 +45,7 @@ class DbtSummary:
             "tests_passed": self.tests_passed,
             "counts": self.counts,
             "failures": self.failures,
+            "full_parse_reason": self.full_parse_reason,
         }
 
 
@@ -89,8 +92,11 @@ def run_dbt(
     from dbt.cli.main import dbtRunner
 
     log = logger or logging.getLogger(__name__)
+    full_parse: list[str] = []
 
     def forward(event) -> None:  # dbt's own log lines, at info level and above
+        if event.info.name in ("UnableToPartialParse", "PartialParsingNotEnabled"):
+            full_parse.append(getattr(event.data, "reason", "") or event.info.name)
         level = getattr(event.info, "level", "debug")
         if level in ("info", "warn", "error") and event.info.msg:
             log.log(logging.getLevelName(level.upper().replace("WARN", "WARNING")), event.info.msg)
@@ -116,7 +122,11 @@ def run_dbt(
             result = dbtRunner(callbacks=[forward]).invoke(args)
         finally:
             _release_duckdb()
-    summary = DbtSummary(command=" ".join(words), success=bool(result.success))
+    summary = DbtSummary(
+        command=" ".join(words),
+        success=bool(result.success),
+        full_parse_reason="; ".join(full_parse) or None,
+    )
     if result.exception is not None:
         raise DbtBuildError(f"dbt {summary.command} could not run: {result.exception}")
     counts: Counter[str] = Counter()

@@ -27,13 +27,14 @@ from prefect.states import Completed, Failed, State
 
 from flows.builds import (
     append_run_history,
-    build_path,
+    keep_build,
     list_builds,
     load_run_history,
     new_build_id,
     prune_builds,
     publish_build,
     run_lock,
+    start_build,
 )
 from flows.dbt_build import DbtBuildError, run_dbt
 from flows.lgsco import LgscoSettings, scrape_lgsco
@@ -191,7 +192,6 @@ def publish(
     annual_report = publish_annual_report(
         build, settings.reports_dir, suppressor, build_id=build_id
     )
-    publish_dbt_docs(build, settings)
     publish_build(build, settings.warehouse)
     pruned = prune_builds(settings.warehouse, settings.keep_builds)
     get_run_logger().info(
@@ -216,21 +216,33 @@ def publish_to_postgres(settings: Settings, dbt_vars: dict[str, Any] | None) -> 
     )
 
 
-def publish_dbt_docs(build: Path, settings: Settings) -> Path | None:
-    """dbt's documentation site (one offline HTML file) under reports/dbt_docs/."""
+@task(name="dbt-docs")
+def publish_dbt_docs(
+    build: Path, settings: Settings, dbt_vars: dict[str, Any] | None = None
+) -> Path | None:
+    """dbt's documentation site (one offline HTML file) under reports/dbt_docs/, generated
+    while the build still has the name dbt built it under (the catalog is looked up by it)."""
     target = settings.reports_dir / "dbt_docs"
     target_path = build.with_suffix(".target")
     # The build's manifest (with its compiled SQL) is reused, so docs need not compile every
-    # node again (about half of the docs step's time).
-    built_manifest = PROJECT_DIR / "target" / "manifest.json"
-    reuse = built_manifest.exists()
-    if reuse:
-        target_path.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(built_manifest, target_path / "manifest.json")
+    # node again, and its partial-parse state (same profile, same vars), so they need not
+    # parse the project again.
+    built = PROJECT_DIR / "target"
+    reuse = (built / "manifest.json").exists()
+    target_path.mkdir(parents=True, exist_ok=True)
+    for artefact in ("manifest.json", "partial_parse.msgpack"):
+        if (built / artefact).exists():
+            shutil.copyfile(built / artefact, target_path / artefact)
     summary = run_dbt(
         replace(settings, warehouse=build),
         ["docs", "generate"],
-        ["--static", "--target-path", str(target_path), *(["--no-compile"] if reuse else [])],
+        [
+            "--static",
+            "--target-path",
+            str(target_path),
+            *(["--no-compile"] if reuse else []),
+            *(["--vars", json.dumps(dbt_vars)] if dbt_vars else []),
+        ],
         logger=get_run_logger(),
     )
     page = target_path / "static_index.html"
@@ -302,8 +314,6 @@ def _refresh(
         "started_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
         "build_id": new_build_id(),
     }
-    build = build_path(settings.warehouse, run["build_id"])
-    build_settings = replace(settings, warehouse=build)
     scrape = run_scrape.submit(lgsco, settings.landing_dir) if lgsco else None
     clock = time.perf_counter()
     timings: dict[str, float] = {}
@@ -336,6 +346,37 @@ def _refresh(
         files_failed=len(ingested["failed_files"]),
         decisions_scraped=scraped.get("decisions_scraped"),
     )
+    build = start_build(settings.warehouse)
+    try:
+        return _build_and_publish(
+            settings,
+            build,
+            run,
+            ingested,
+            scraped,
+            landing,
+            timings,
+            lgsco,
+            publish_postgres,
+            council_vars,
+        )
+    finally:
+        keep_build(settings.warehouse, run["build_id"])  # a failed build is kept to look into
+
+
+def _build_and_publish(
+    settings: Settings,
+    build: Path,
+    run: dict[str, Any],
+    ingested: dict[str, Any],
+    scraped: dict[str, Any],
+    landing: dict[str, Any],
+    timings: dict[str, float],
+    lgsco: LgscoSettings | None,
+    publish_postgres: bool,
+    council_vars: dict[str, Any] | None,
+) -> State:
+    build_settings = replace(settings, warehouse=build)
     try:
         # The council's LGSCO name is a CLI setting and a dbt var: keep them one.
         clock = time.perf_counter()
@@ -409,7 +450,9 @@ def _refresh(
     run.update(status=status, message=message, published=True)
     summary["timings"] = timings
     clock = time.perf_counter()
-    summary["publish"] = publish(settings, build, run["build_id"], summary, _finished(run))
+    publish_dbt_docs(build, settings, dbt_vars)
+    kept = keep_build(settings.warehouse, run["build_id"])
+    summary["publish"] = publish(settings, kept, run["build_id"], summary, _finished(run))
     timings["report_and_publish_s"] = round(time.perf_counter() - clock, 3)
     if publish_postgres:
         clock = time.perf_counter()

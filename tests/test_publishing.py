@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from support import SMALL_DELIVERY, Run, run_nightly
 
-from flows.builds import RunInProgress, list_builds, run_lock
+from flows.builds import RunInProgress, list_builds, run_lock, work_path
 
 pytestmark = pytest.mark.e2e
 PROJECT = Path(__file__).resolve().parents[1]
@@ -78,6 +78,9 @@ def test_rerun_is_identical_builds_are_kept_and_rollback_publishes_one(
     first_marts = _marts(first.warehouse)
     second = run_nightly(tmp_path, SMALL_DELIVERY)  # same inputs: nothing new to land
     assert second.state.is_completed()
+    # Every build has the same work file name, so the second night's dbt build reuses the
+    # first's parse (a new name, like a changed profile, makes dbt parse everything again).
+    assert second.summary["dbt"]["full_parse_reason"] is None
     assert _marts(second.warehouse) == first_marts  # idempotent
     # Small-number suppression changes the published files, never the warehouse.
     third = run_nightly(tmp_path, SMALL_DELIVERY, suppress_below=5)
@@ -184,8 +187,8 @@ def test_a_killed_run_leaves_the_published_warehouse_untouched(
     def landed() -> bool:  # the update's delivery folder has its manifest
         return len(list((tmp_path / "landing").glob("2*/*/manifest.json"))) > 1
 
-    def building() -> bool:
-        return bool(set(list_builds(published)) - builds_before)
+    def building() -> bool:  # dbt has created the run's work file
+        return work_path(published).exists() or bool(set(list_builds(published)) - builds_before)
 
     process = _start_run(tmp_path, update)
     _kill_when(process, landed if kill_point == "after_landing" else building, published)

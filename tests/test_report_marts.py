@@ -526,3 +526,38 @@ def test_absent_optional_files_give_empty_marts_and_a_note(
         ("Staff conduct", 1),
         ("Total", 8),
     ]
+
+
+def test_contract_not_null_constraints_hold_in_the_published_warehouse(
+    small_run: Run, tmp_path
+) -> None:
+    """The marts' not-null rules are contract constraints (checked by the database as each
+    mart is built, not by a separate dbt test per column): every column the YAML declares
+    not null is NOT NULL in the warehouse BI reads, and a NULL written there is refused."""
+    import duckdb
+    import yaml
+
+    from flows.settings import PROJECT_DIR
+
+    spec = yaml.safe_load((PROJECT_DIR / "models/marts/report/_report__models.yml").read_text())
+    declared = {
+        (model["name"], column["name"])
+        for model in spec["models"]
+        for column in model.get("columns", [])
+        if {"type": "not_null"} in (column.get("constraints") or [])
+    }
+    assert len(declared) > 100
+    not_nullable = set(
+        small_run.query(
+            "select table_name, column_name from information_schema.columns"
+            " where table_schema = 'report' and is_nullable = 'NO'"
+        )
+    )
+    assert declared - not_nullable == set()
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(small_run.warehouse.read_bytes())
+    with duckdb.connect(str(copy)) as con, pytest.raises(duckdb.ConstraintException):
+        con.execute(
+            "insert into report.rpt_feedback_overview (financial_year, measure, value)"
+            " values ('2023/24', 'comments', null)"
+        )
