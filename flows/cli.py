@@ -29,6 +29,9 @@ from flows.settings import (
 
 # Show the ingest package's log lines in Prefect's run log and console.
 os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "ingest")
+# Prefect's server sends usage telemetry to the internet unless told not to: a council's
+# pipeline sends nothing anywhere it was not asked to.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def _timestamp(text: str) -> dt.datetime:
@@ -256,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from flows.startup import prepare_run
+
+    prepare_run()
     from flows.lgsco import LgscoSettings
     from flows.nightly import nightly
     from flows.publish import overview_lines
