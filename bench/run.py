@@ -20,10 +20,15 @@ import json
 import os
 import platform
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +92,17 @@ def floor(delivery: Path) -> float:
     return time.perf_counter() - started
 
 
-def nightly(root: Path, delivery: Path) -> tuple[float, dict[str, Any]]:
-    """`feedback run` in a fresh process, as the scheduler runs it; its wall time and summary."""
+def nightly(
+    root: Path, delivery: Path, prefect_api_url: str | None = None
+) -> tuple[float, dict[str, Any]]:
+    """`feedback run` in a fresh process, as the scheduler runs it; its wall time and summary.
+
+    Without `prefect_api_url` the run starts Prefect's temporary server (a cold start); with
+    it, the run reports to that Prefect server, as a council's scheduled deployment does."""
+    env = {**os.environ, "FEEDBACK_KEEP_BUILDS": "1"}
+    env.pop("PREFECT_API_URL", None)
+    if prefect_api_url:
+        env["PREFECT_API_URL"] = prefect_api_url
     started = time.perf_counter()
     process = subprocess.Popen(
         [
@@ -109,7 +123,7 @@ def nightly(root: Path, delivery: Path) -> tuple[float, dict[str, Any]]:
         cwd=PROJECT,
         stdout=subprocess.DEVNULL,
         stderr=(root / "run.log").open("w"),
-        env={**os.environ, "FEEDBACK_KEEP_BUILDS": "1"},
+        env=env,
     )
     # wait4: this run's own resource usage; ru_maxrss (kB on Linux) is the peak RSS of the
     # largest process of its tree (the flow, dbt in-process; Prefect's server).
@@ -124,8 +138,11 @@ def nightly(root: Path, delivery: Path) -> tuple[float, dict[str, Any]]:
     return wall, summary
 
 
-def delta_delivery(source: Path, out: Path, updated: int = 300, new: int = 100) -> Path:
-    """One day of changes: `updated` existing cases closed or modified, `new` new cases."""
+def delta_delivery(
+    source: Path, out: Path, updated: int = 300, new: int = 100, day: int = 1
+) -> Path:
+    """One day of changes: `updated` existing cases closed or modified, `new` new cases
+    (`day` picks a different set of cases for each day)."""
     out.mkdir(parents=True, exist_ok=True)
     with (source / "cases.csv").open(newline="") as handle:
         reader = csv.DictReader(handle)
@@ -134,8 +151,9 @@ def delta_delivery(source: Path, out: Path, updated: int = 300, new: int = 100) 
         for row in reader:
             if row["status"] == "open" and row["feedback_type"] != "complaint":
                 rows.append(row)
-            if len(rows) >= updated + new:
+            if len(rows) >= day * (updated + new):
                 break
+        rows = rows[(day - 1) * (updated + new) :]
     with (out / "cases_delta.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
@@ -144,10 +162,59 @@ def delta_delivery(source: Path, out: Path, updated: int = 300, new: int = 100) 
             if i < updated:
                 row.update(status="closed", closed_date=row["received_date"])
             else:
-                row.update(case_ref=f"DELTA{i:06d}")
-            row["last_modified"] = "2024-10-01 09:00:00"
+                row.update(case_ref=f"DELTA{day}-{i:06d}")
+            row["last_modified"] = f"2024-10-{day:02d} 09:00:00"
             writer.writerow(row)
     return out
+
+
+@contextmanager
+def prefect_server(home: Path) -> Iterator[str]:
+    """A Prefect server for the run to report to (as a scheduled deployment's runs do);
+    yields its API URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    env.pop("PREFECT_API_URL", None)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the Prefect server did not start") from None
+                time.sleep(0.5)
+        yield api
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
 
 
 def machine() -> dict[str, Any]:
@@ -183,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
                 "rows_read": summary["rows_read"],
                 "generation_s": round(generation_s, 2),
                 **{k: round(v, 2) for k, v in timings.items()},
+                "publish_steps": summary.get("publish", {}).get("timings", {}),
                 "wall_s": round(wall_s, 2),
                 "floor_s": round(floor_s, 3),
                 "ratio_to_floor": round(wall_s / floor_s, 1),
@@ -195,22 +263,30 @@ def main(argv: list[str] | None = None) -> int:
             delta_root = (root, root / "delivery")
     if delta_root:
         root, delivery = delta_root
-        delta = delta_delivery(delivery, root / "delta")
-        wall_s, summary = nightly(root, delta)
-        results.append(
-            {
-                "scenario": "nightly_delta",
-                "cases": summary["rows_read"],
-                **{k: round(v, 2) for k, v in summary.get("timings", {}).items()},
-                "wall_s": round(wall_s, 2),
-                "floor_s": round(floor(delta), 3),
-                "ratio_to_floor": None,
-                "peak_rss_mb": summary["peak_rss_mb"],
-                "on_warehouse_of": root.name,
-                "machine": machine(),
-            }
-        )
-        print(json.dumps(results[-1]), flush=True)
+        # Day 1: a cold `feedback run` (Prefect's temporary server started by the run);
+        # day 2: the run reporting to a running Prefect server, as the scheduled deployment.
+        for day, scenario in ((1, "nightly_delta"), (2, "nightly_delta_prefect_server")):
+            delta = delta_delivery(delivery, root / f"delta-{day}", day=day)
+            if day == 1:
+                wall_s, summary = nightly(root, delta)
+            else:
+                with prefect_server(root / "prefect-home") as api:
+                    wall_s, summary = nightly(root, delta, prefect_api_url=api)
+            results.append(
+                {
+                    "scenario": scenario,
+                    "cases": summary["rows_read"],
+                    **{k: round(v, 2) for k, v in summary.get("timings", {}).items()},
+                    "publish_steps": summary.get("publish", {}).get("timings", {}),
+                    "wall_s": round(wall_s, 2),
+                    "floor_s": round(floor(delta), 3),
+                    "ratio_to_floor": None,
+                    "peak_rss_mb": summary["peak_rss_mb"],
+                    "on_warehouse_of": root.name,
+                    "machine": machine(),
+                }
+            )
+            print(json.dumps(results[-1]), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\n{'scenario':<28}{'cases':>11}{'wall_s':>9}{'floor_s':>9}{'ratio':>8}{'peak_mb':>9}")

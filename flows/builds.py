@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from flows.settings import duckdb_memory_limit
 from ingest.landing import LandingError, describe_os_error
 from ingest.validate import q
 
@@ -134,7 +135,7 @@ def publish_build(build: Path, published: Path) -> Path:
     published.parent.mkdir(parents=True, exist_ok=True)
     tmp = published.with_name(f".{published.name}.publishing")
     tmp.unlink(missing_ok=True)
-    with duckdb.connect() as con:
+    with duckdb.connect(config={"memory_limit": duckdb_memory_limit()}) as con:
         con.execute(f"attach {q(str(build))} as build_db (read_only)")
         con.execute(
             f"attach {q(str(tmp))} as published_db (storage_version {q(PUBLISHED_STORAGE_VERSION)})"

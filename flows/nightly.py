@@ -185,14 +185,26 @@ def publish(
 ) -> dict[str, Any]:
     """Reports (CSV, Parquet, the annual report as HTML and XLSX) from the build, then the build
     published atomically."""
+    steps: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        steps[step] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
     load_run_history(build, settings.warehouse, run)
     suppressor = Suppressor(settings.suppress_below) if settings.suppress_below else None
     publish_reports(build, settings.reports_dir, summary, suppressor)
+    lap("csv_s")
     export_parquet(build, settings.reports_dir / "parquet", build_id, suppressor)
+    lap("parquet_s")
     annual_report = publish_annual_report(
         build, settings.reports_dir, suppressor, build_id=build_id
     )
+    lap("annual_report_s")
     publish_build(build, settings.warehouse)
+    lap("warehouse_copy_s")
     pruned = prune_builds(settings.warehouse, settings.keep_builds)
     get_run_logger().info(
         "Published build %s to %s (%d old build(s) removed)",
@@ -204,6 +216,7 @@ def publish(
         "published": str(settings.warehouse),
         "builds_kept": list_builds(settings.warehouse),
         "annual_report": annual_report,
+        "timings": steps,
     }
 
 
@@ -451,6 +464,7 @@ def _build_and_publish(
     summary["timings"] = timings
     clock = time.perf_counter()
     publish_dbt_docs(build, settings, dbt_vars)
+    timings["dbt_docs_s"] = round(time.perf_counter() - clock, 3)
     kept = keep_build(settings.warehouse, run["build_id"])
     summary["publish"] = publish(settings, kept, run["build_id"], summary, _finished(run))
     timings["report_and_publish_s"] = round(time.perf_counter() - clock, 3)

@@ -17,6 +17,13 @@ ENV_KEEP_BUILDS = "FEEDBACK_KEEP_BUILDS"
 ENV_SUPPRESS_BELOW = "FEEDBACK_SUPPRESS_BELOW"
 ENV_DBT_TARGET = "FEEDBACK_DBT_TARGET"
 ENV_PUBLISH_POSTGRES = "FEEDBACK_PUBLISH_POSTGRES"
+ENV_DUCKDB_MEMORY_LIMIT = "FEEDBACK_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY_LIMIT = "1GB"  # the same default as profiles.yml's
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory cap for building and publishing the warehouse (beyond it, spill)."""
+    return os.environ.get(ENV_DUCKDB_MEMORY_LIMIT, "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
 @dataclass(frozen=True)

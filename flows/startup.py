@@ -12,9 +12,10 @@ from __future__ import annotations
 import importlib
 import threading
 
-# What a nightly run imports anyway (expectations.gx first: it turns GX's usage statistics
-# off before great_expectations is imported).
-RUN_IMPORTS = ("expectations.gx", "great_expectations", "dbt.cli.main", "flows.nightly")
+# What a nightly run imports anyway. The flow first: importing it sets up Prefect's logging,
+# which dbt's import would otherwise pre-empt with a plain root handler. expectations.gx
+# before great_expectations: it turns GX's usage statistics off.
+RUN_IMPORTS = ("flows.nightly", "expectations.gx", "great_expectations", "dbt.cli.main")
 
 
 def start_temporary_server() -> threading.Thread | None:

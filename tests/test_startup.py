@@ -18,6 +18,10 @@ from prefect.server.api.server import SubprocessASGIServer
 from flows.startup import prepare_run
 
 prepare_run()
+import logging
+# Prefect's logging is set up (dbt's import, first, would leave a plain root handler).
+handlers = [type(h).__name__ for h in logging.getLogger().handlers]
+assert "PrefectConsoleHandler" in handlers, handlers
 for module in ("great_expectations", "dbt.cli.main", "flows.nightly"):
     assert module in sys.modules, module
 server = SubprocessASGIServer()
