@@ -19,6 +19,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,17 +132,29 @@ def run_lock(landing_dir: Path) -> Iterator[None]:
 
 
 def publish_build(build: Path, published: Path) -> Path:
-    """Copy `build` to `published` atomically, in the older storage format."""
+    """Copy `build` to `published` atomically, in the older storage format.
+
+    A build already in that format (DuckDB writes new files in it by default) is copied
+    byte for byte after a checkpoint; any other is rewritten table by table."""
     published.parent.mkdir(parents=True, exist_ok=True)
     tmp = published.with_name(f".{published.name}.publishing")
     tmp.unlink(missing_ok=True)
-    with duckdb.connect(config={"memory_limit": duckdb_memory_limit()}) as con:
-        con.execute(f"attach {q(str(build))} as build_db (read_only)")
-        con.execute(
-            f"attach {q(str(tmp))} as published_db (storage_version {q(PUBLISHED_STORAGE_VERSION)})"
-        )
-        con.execute("copy from database build_db to published_db")
-        con.execute("detach published_db")
+    with duckdb.connect(str(build), config={"memory_limit": duckdb_memory_limit()}) as con:
+        con.execute("checkpoint")  # everything in the file itself, nothing left in its WAL
+        (tags,) = con.execute(
+            "select tags from duckdb_databases() where database_name = current_database()"
+        ).fetchone()
+    if tags.get("storage_version", "").startswith(PUBLISHED_STORAGE_VERSION):
+        shutil.copyfile(build, tmp)
+    else:
+        with duckdb.connect(config={"memory_limit": duckdb_memory_limit()}) as con:
+            con.execute(f"attach {q(str(build))} as build_db (read_only)")
+            con.execute(
+                f"attach {q(str(tmp))} as published_db"
+                f" (storage_version {q(PUBLISHED_STORAGE_VERSION)})"
+            )
+            con.execute("copy from database build_db to published_db")
+            con.execute("detach published_db")
     with tmp.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, published)

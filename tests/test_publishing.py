@@ -202,3 +202,30 @@ def test_a_killed_run_leaves_the_published_warehouse_untouched(
         " where financial_year = '2023/24' and measure = 'compliments'"
     )
     assert compliments == [(2,)]  # B12 and D1
+
+
+@pytest.mark.parametrize("build_storage", ["v1.0.0", "v1.2.0"])
+def test_publishing_always_gives_the_older_storage_format(
+    tmp_path: Path, build_storage: str
+) -> None:
+    """A build in the published format is copied byte for byte (after a checkpoint, so
+    nothing stays behind in its WAL); a newer one is rewritten in the older format."""
+    from flows.builds import publish_build
+
+    build = tmp_path / "builds" / "b.duckdb"
+    build.parent.mkdir()
+    with duckdb.connect() as con:
+        con.execute(f"attach '{build}' as b (storage_version '{build_storage}')")
+        con.execute("create table b.t as select range as x from range(1000)")
+        con.execute("set checkpoint_threshold = '1GB'")  # leave the last write in the WAL
+        con.execute("insert into b.t values (1000)")
+        con.execute("detach b")
+    published = publish_build(build, tmp_path / "feedback.duckdb")
+    with duckdb.connect(str(published), read_only=True) as con:
+        (tags,) = con.execute(
+            "select tags from duckdb_databases() where database_name = 'feedback'"
+        ).fetchone()
+        assert tags["storage_version"].startswith("v1.0.0")
+        assert con.execute("select count(*), max(x) from t").fetchone() == (1001, 1000)
+    if build_storage == "v1.0.0":
+        assert published.read_bytes() == build.read_bytes()

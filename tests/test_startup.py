@@ -17,7 +17,8 @@ from prefect import flow
 from prefect.server.api.server import SubprocessASGIServer
 from flows.startup import prepare_run
 
-prepare_run()
+later = prepare_run()
+later.join()
 import logging
 # Prefect's logging is set up (dbt's import, first, would leave a plain root handler).
 handlers = [type(h).__name__ for h in logging.getLogger().handlers]
