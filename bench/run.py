@@ -80,9 +80,12 @@ def generate(out: Path, scale: float) -> tuple[float, int]:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    with (out / "cases.csv").open(newline="") as handle:
-        cases = sum(1 for _ in handle) - 1
-    return time.perf_counter() - started, cases
+    return time.perf_counter() - started, _case_records(out)
+
+
+def _case_records(delivery: Path) -> int:
+    with (delivery / "cases.csv").open(newline="") as handle:
+        return sum(1 for _ in handle) - 1
 
 
 def floor(delivery: Path) -> float:
@@ -231,14 +234,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", type=float, nargs="+", default=list(DEFAULT_SCALES))
     parser.add_argument("--work-dir", type=Path, help="keep the runs here (default: a temp dir)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--no-delta", action="store_true", help="full builds only")
+    parser.add_argument(
+        "--reuse-deliveries",
+        action="store_true",
+        help="keep a scale's generated delivery from an earlier run in --work-dir",
+    )
     args = parser.parse_args(argv)
     work = Path(args.work_dir or tempfile.mkdtemp(prefix="feedback-bench-"))
     results: list[dict[str, Any]] = []
     delta_root: tuple[Path, Path] | None = None
     for scale in args.scales:
         root = work / f"scale-{scale:g}"
-        shutil.rmtree(root, ignore_errors=True)
-        generation_s, cases = generate(root / "delivery", scale)
+        if args.reuse_deliveries and (root / "delivery" / "cases.csv").exists():
+            for path in root.iterdir():  # everything but the delivery
+                if path.name != "delivery":
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
+            generation_s, cases = None, _case_records(root / "delivery")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+            generation_s, cases = generate(root / "delivery", scale)
         floor_s = floor(root / "delivery")
         wall_s, summary = nightly(root, root / "delivery")
         timings = summary.get("timings", {})
@@ -248,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                 "scale": scale,
                 "cases": cases,
                 "rows_read": summary["rows_read"],
-                "generation_s": round(generation_s, 2),
+                "generation_s": None if generation_s is None else round(generation_s, 2),
                 **{k: round(v, 2) for k, v in timings.items()},
                 "publish_steps": summary.get("publish", {}).get("timings", {}),
                 "wall_s": round(wall_s, 2),
@@ -261,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results[-1]), flush=True)
         if delta_root is None or 0.5 <= scale <= 10:
             delta_root = (root, root / "delivery")
-    if delta_root:
+    if delta_root and not args.no_delta:
         root, delivery = delta_root
         # Day 1: a cold `feedback run` (Prefect's temporary server started by the run);
         # day 2: the run reporting to a running Prefect server, as the scheduled deployment.
