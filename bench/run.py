@@ -37,6 +37,7 @@ import duckdb
 PROJECT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT / "bench" / "results" / "latest.json"
 DEFAULT_SCALES = (0.9, 8.8, 88.0)  # ~100 thousand, 1 million, 10 million case records
+NATIONAL_MEMORY_LIMIT = "4GB"  # DuckDB's cap for national-scale runs (a council's: 1GB)
 
 FLOOR_SQL = """
 with cases as (
@@ -96,7 +97,10 @@ def floor(delivery: Path) -> float:
 
 
 def nightly(
-    root: Path, delivery: Path, prefect_api_url: str | None = None
+    root: Path,
+    delivery: Path,
+    prefect_api_url: str | None = None,
+    memory_limit: str | None = None,
 ) -> tuple[float, dict[str, Any]]:
     """`feedback run` in a fresh process, as the scheduler runs it; its wall time and summary.
 
@@ -106,6 +110,8 @@ def nightly(
     env.pop("PREFECT_API_URL", None)
     if prefect_api_url:
         env["PREFECT_API_URL"] = prefect_api_url
+    if memory_limit:
+        env["FEEDBACK_DUCKDB_MEMORY_LIMIT"] = memory_limit
     started = time.perf_counter()
     process = subprocess.Popen(
         [
@@ -236,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--no-delta", action="store_true", help="full builds only")
     parser.add_argument(
+        "--national-memory-limit",
+        default=NATIONAL_MEMORY_LIMIT,
+        help="FEEDBACK_DUCKDB_MEMORY_LIMIT for scales above 20 (the default 1GB suits a council)",
+    )
+    parser.add_argument(
         "--reuse-deliveries",
         action="store_true",
         help="keep a scale's generated delivery from an earlier run in --work-dir",
@@ -255,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(root, ignore_errors=True)
             generation_s, cases = generate(root / "delivery", scale)
         floor_s = floor(root / "delivery")
-        wall_s, summary = nightly(root, root / "delivery")
+        memory_limit = args.national_memory_limit if scale > 20 else None
+        wall_s, summary = nightly(root, root / "delivery", memory_limit=memory_limit)
         timings = summary.get("timings", {})
         results.append(
             {
@@ -270,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
                 "floor_s": round(floor_s, 3),
                 "ratio_to_floor": round(wall_s / floor_s, 1),
                 "peak_rss_mb": summary["peak_rss_mb"],
+                "duckdb_memory_limit": memory_limit or "1GB (default)",
                 "machine": machine(),
             }
         )

@@ -78,3 +78,17 @@ def test_publishing_copies_with_the_memory_cap(
     assert [_in_bytes(limit) for limit in limits] == [pytest.approx(300 * 10**6, rel=0.08)]
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select x from t").fetchall() == [(1,)]
+
+
+@pytest.mark.e2e
+def test_a_build_out_of_memory_names_the_setting_to_raise(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support import SMALL_DELIVERY, run_nightly
+
+    monkeypatch.setenv("FEEDBACK_DUCKDB_MEMORY_LIMIT", "2MB")
+    run = run_nightly(tmp_path, SMALL_DELIVERY)
+    assert run.state.is_failed()
+    message = str(run.state.result(raise_on_failure=False))
+    assert "ran out of its 2MB memory cap: raise FEEDBACK_DUCKDB_MEMORY_LIMIT" in message
+    assert not run.warehouse.exists()  # nothing published
