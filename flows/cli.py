@@ -345,6 +345,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     extra = ["--select", args.select] if args.select else []
     summary = run_dbt(settings, "build", extra, logger=logging.getLogger("dbt"))
     print(json.dumps(summary.as_dict(), indent=2))
+    if not summary.success:
+        print(f"feedback build: {summary.failure_message()}", file=sys.stderr)
     return 0 if summary.success else 1
 
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from flows.settings import PROJECT_DIR, Settings
+from flows.settings import ENV_DUCKDB_MEMORY_LIMIT, PROJECT_DIR, Settings, duckdb_memory_limit
 
 if TYPE_CHECKING:
     from ingest.postgres_load import PostgresConnection
@@ -36,6 +36,16 @@ class DbtSummary:
     @property
     def tests_passed(self) -> int:
         return self.counts.get("test:pass", 0)
+
+    def failure_message(self) -> str:
+        """What failed, with the setting to raise when DuckDB ran out of its memory cap."""
+        message = f"dbt {self.command} failed: " + "; ".join(self.failures)
+        if "Out of Memory Error" in message:
+            message = (
+                f"DuckDB ran out of its {duckdb_memory_limit()} memory cap: raise"
+                f" {ENV_DUCKDB_MEMORY_LIMIT} (e.g. 4GB for ten million cases). {message}"
+            )
+        return message
 
     def as_dict(self) -> dict:
         return {

@@ -46,7 +46,7 @@ from flows.publish import (
     unmapped_org_units,
     write_run_summary,
 )
-from flows.settings import ENV_DUCKDB_MEMORY_LIMIT, PROJECT_DIR, Settings, duckdb_memory_limit
+from flows.settings import PROJECT_DIR, Settings
 from ingest.landing import LandingError, land_delivery
 from ingest.mapping import load_mapping
 from ingest.postgres_load import PostgresConnection
@@ -139,13 +139,7 @@ def dbt_build(settings: Settings, dbt_vars: dict[str, Any] | None = None) -> dic
     extra = ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
     summary = run_dbt(settings, "build", extra, logger=get_run_logger())
     if not summary.success:
-        message = "dbt build failed: " + "; ".join(summary.failures)
-        if "Out of Memory Error" in message:
-            message = (
-                f"DuckDB ran out of its {duckdb_memory_limit()} memory cap: raise"
-                f" {ENV_DUCKDB_MEMORY_LIMIT} (e.g. 4GB for ten million cases). {message}"
-            )
-        raise DbtBuildError(message)
+        raise DbtBuildError(summary.failure_message())
     return summary.as_dict()
 
 
