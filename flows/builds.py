@@ -139,7 +139,8 @@ def publish_build(build: Path, published: Path) -> Path:
     published.parent.mkdir(parents=True, exist_ok=True)
     tmp = published.with_name(f".{published.name}.publishing")
     tmp.unlink(missing_ok=True)
-    with duckdb.connect(str(build), config={"memory_limit": duckdb_memory_limit()}) as con:
+    config = {"memory_limit": duckdb_memory_limit()}
+    with duckdb.connect(str(build), config=config) as con:
         con.execute("checkpoint")  # everything in the file itself, nothing left in its WAL
         (tags,) = con.execute(
             "select tags from duckdb_databases() where database_name = current_database()"
@@ -147,7 +148,7 @@ def publish_build(build: Path, published: Path) -> Path:
     if tags.get("storage_version", "").startswith(PUBLISHED_STORAGE_VERSION):
         shutil.copyfile(build, tmp)
     else:
-        with duckdb.connect(config={"memory_limit": duckdb_memory_limit()}) as con:
+        with duckdb.connect(config=config) as con:
             con.execute(f"attach {q(str(build))} as build_db (read_only)")
             con.execute(
                 f"attach {q(str(tmp))} as published_db"
