@@ -125,12 +125,13 @@ class ReadResult:
     """
 
     header: list[str]
-    normalised_csv: Path
+    normalised_file: Path  # CSV from the row-by-row reader; Parquet from DuckDB's (`reader`)
     rows_read: int = 0
     encoding: str = ""
     rejects_csv: Path | None = None
     reject_count: int = 0
     note: str = ""  # what the reader decided about the file, e.g. which sheet it read
+    reader: str = "python"  # "duckdb": a clean UTF-8 CSV read by DuckDB's parallel reader
 
     @property
     def rejects(self) -> list[RowReject]:
@@ -147,6 +148,24 @@ class ReadResult:
     @property
     def rows_written(self) -> int:
         return self.rows_read - self.reject_count
+
+    def source_sql(self) -> str:
+        """The normalised rows as a SQL relation: `_row_number` (text) and `c0`..`cN`."""
+        path = "'" + str(self.normalised_file).replace("'", "''") + "'"
+        if self.reader == "duckdb":  # the header is row 1, so data row i (from 0) is row i + 2
+            aliases = ", ".join(column_alias(i) for i in range(len(self.header)))
+            return (
+                "(select cast(file_row_number + 2 as varchar) as _row_number,"
+                f" {aliases} from read_parquet({path}, file_row_number = true))"
+            )
+        columns = ", ".join(
+            f"'{name}': 'varchar'"
+            for name in ("_row_number", *map(column_alias, range(len(self.header))))
+        )
+        return (
+            f"read_csv({path}, header = true, columns = {{{columns}}}, delim = ',',"
+            " quote = '\"', escape = '\"', strict_mode = true, parallel = false)"
+        )
 
 
 def column_alias(index: int) -> str:
@@ -506,7 +525,7 @@ def _normalise(
     rejects = _RejectWriter(out_path.with_name(out_path.name + ".rejects.csv"))
     result = ReadResult(
         header=header,
-        normalised_csv=out_path,
+        normalised_file=out_path,
         encoding=encoding,
         rejects_csv=rejects.path,
         note=note,

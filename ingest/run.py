@@ -1,7 +1,8 @@
 """Ingest landed deliveries: read, map and validate each file; keep what was rejected and why.
 
 For every delivery still `landed`, each file is matched to a canonical entity through the
-column mapping, normalised by `ingest.readers` and validated by `ingest.validate`. The
+column mapping, read by `ingest.fast_csv` (a clean UTF-8 CSV, with DuckDB's parallel reader)
+or else `ingest.readers` (row by row), and validated by `ingest.validate`. The
 delivery's rejected rows and per-file counts are written next to the accepted Parquet in
 `<landing>/_validated/`, where dbt reads them. A file that cannot be read at all is reported
 (status `failed`, with the reason) and the delivery's other files are still processed.
@@ -31,9 +32,10 @@ from pathlib import Path
 import duckdb
 
 from ingest.contract import ENTITIES, OPTIONAL_ENTITIES, OPTIONAL_FIELDS
+from ingest.fast_csv import read_clean_csv
 from ingest.landing import VALIDATED_DIR, Delivery, describe_os_error, pending_deliveries
 from ingest.lgsco import ensure_empty_tables
-from ingest.mapping import Mapping
+from ingest.mapping import FileMapping, Mapping
 from ingest.readers import ReadLimits, UnreadableFileError, read_delivery_file
 from ingest.validate import (
     REJECTED_ROWS_DDL,
@@ -265,11 +267,7 @@ def _ingest_file(
     if file_mapping is None:
         return [_unmatched(path, mapping, delivery)], None
     entity = ENTITIES[file_mapping.entity]
-    required = {
-        file_mapping.columns[c.name].strip().lower()
-        for c in entity.columns
-        if c.required and c.name in file_mapping.columns
-    }
+    required = required_headers(file_mapping)
     missing_in_mapping = [
         c.name for c in entity.columns if c.required and c.name not in file_mapping.columns
     ]
@@ -282,7 +280,9 @@ def _ingest_file(
                 f"{path.name}: mapping {mapping.name!r} maps no source column to required"
                 f" column(s) {', '.join(missing_in_mapping)}"
             )
-        read = read_delivery_file(path, required, tmp / f"{path.name}.normalised.csv", limits)
+        read = read_clean_csv(
+            con, path, required, tmp / f"{path.name}.normalised.parquet", limits
+        ) or read_delivery_file(path, required, tmp / f"{path.name}.normalised.csv", limits)
         counts = validate_file(
             con,
             read,
@@ -328,6 +328,16 @@ def _ingest_file(
     for outcome in outcomes:
         log.info(outcome.message)
     return outcomes, read.rows_read
+
+
+def required_headers(file_mapping: FileMapping) -> set[str]:
+    """The source headers (lower-case) of the entity's required columns: they locate the
+    header row."""
+    return {
+        file_mapping.columns[c.name].strip().lower()
+        for c in ENTITIES[file_mapping.entity].columns
+        if c.required and c.name in file_mapping.columns
+    }
 
 
 def _loaded_message(name: str, entity: str, read: int, accepted: int, rejected: int) -> str:

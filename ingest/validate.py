@@ -126,14 +126,7 @@ def validate_file(
     con.execute(REJECTED_ROWS_DDL)
     entity = ENTITIES[mapping.entity]
     width = len(read.header)
-    columns = ", ".join(
-        f"{q(name)}: 'varchar'" for name in ("_row_number", *map(column_alias, range(width)))
-    )
-    con.execute(
-        "create or replace temp view src as select * from read_csv("
-        f"{q(str(read.normalised_csv))}, header = true, columns = {{{columns}}},"
-        " delim = ',', quote = '\"', escape = '\"', strict_mode = true, parallel = false)"
-    )
+    con.execute(f"create or replace temp view src as select * from {read.source_sql()}")
     _insert_reader_rejects(con, read, delivery_file, entity.name)
     headers = {h.strip().lower(): i for i, h in enumerate(read.header)}
     raw_json = (
@@ -151,7 +144,7 @@ def validate_file(
         f" hash({source_columns}) as _content, {source_columns}, {', '.join(text_columns)}"
         " from src"
     )
-    work = read.normalised_csv
+    work = read.normalised_file
     counts = [
         _check_entity(
             con, "mapped", entity, mapping, delivery_file, validated_dir, as_of, work, raw_json
