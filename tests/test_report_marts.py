@@ -561,3 +561,42 @@ def test_contract_not_null_constraints_hold_in_the_published_warehouse(
             "insert into report.rpt_feedback_overview (financial_year, measure, value)"
             " values ('2023/24', 'comments', null)"
         )
+
+
+def test_contract_check_constraints_hold_in_the_published_warehouse(
+    small_run: Run, tmp_path
+) -> None:
+    """Shares (0..1) and the values a label column may take are CHECK constraints of the
+    marts' contracts: each is in the warehouse BI reads, and a value breaking one is refused."""
+    import duckdb
+    import yaml
+
+    from flows.settings import PROJECT_DIR
+
+    spec = yaml.safe_load((PROJECT_DIR / "models/marts/report/_report__models.yml").read_text())
+    declared = {
+        (model["name"], column["name"])
+        for model in spec["models"]
+        for column in model.get("columns", [])
+        for constraint in column.get("constraints") or []
+        if constraint["type"] == "check"
+    }
+    assert len(declared) > 50
+    present = {
+        (table, columns[0])
+        for table, columns in small_run.query(
+            "select table_name, constraint_column_names from duckdb_constraints()"
+            " where schema_name = 'report' and constraint_type = 'CHECK'"
+        )
+    }
+    assert declared - present == set()
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(small_run.warehouse.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        with pytest.raises(duckdb.ConstraintException, match="CHECK"):
+            con.execute(
+                "insert into report.rpt_feedback_overview (financial_year, measure, value)"
+                " values ('2023/24', 'complaints of every kind', 1)"
+            )
+        with pytest.raises(duckdb.ConstraintException, match="CHECK"):
+            con.execute("update report.rpt_timeliness set pct_on_time = 1.5")

@@ -5,18 +5,6 @@ with cases as (
 
     select * from {{ ref('int_cases__latest') }}
 
-),
-
-directorate_match as (
-
-    {{ org_unit_match('cases', 'case_ref', 'directorate_recorded', 'received_date', 'directorate') }}
-
-),
-
-service_match as (
-
-    {{ org_unit_match('cases', 'case_ref', 'service_recorded', 'received_date', 'service') }}
-
 )
 
 select
@@ -26,5 +14,5 @@ select
     directorate_match.canonical_name is not null as is_directorate_mapped,
     cases.service_recorded is null or service_match.canonical_name is not null as is_service_mapped
 from cases
-left join directorate_match on cases.case_ref = directorate_match.case_ref
-left join service_match on cases.case_ref = service_match.case_ref
+{{ join_org_unit('directorate_match', 'cases', 'directorate_recorded', 'received_date', 'directorate') }}
+{{ join_org_unit('service_match', 'cases', 'service_recorded', 'received_date', 'service') }}

@@ -50,18 +50,26 @@ timescales as (
 measured as (
 
     select
-        *,
-        {{ add_working_days('received_date', 'timescale_working_days') }} as computed_due_date,
-        case when closed_date is not null
-                then {{ working_days_between('received_date', 'closed_date') }}
+        timescales.*,
+        due_day.date_day as computed_due_date,
+        case when timescales.closed_date is not null
+                then closed_day.working_day_index - received_day.working_day_index
         end as working_days_to_respond,
-        case when acknowledged_date is not null
-                then {{ working_days_between('received_date', 'acknowledged_date') }}
+        case when timescales.acknowledged_date is not null
+                then acknowledged_day.working_day_index - received_day.working_day_index
         end as working_days_to_acknowledge,
-        case when closed_date is not null
-                then {{ working_days_between('coalesce(acknowledged_date, received_date)', 'closed_date') }}
-        end as working_days_acknowledged_to_response
+        case when timescales.closed_date is not null
+                then closed_day.working_day_index
+                    - coalesce(acknowledged_day.working_day_index, received_day.working_day_index)
+        end as working_days_acknowledged_to_response,
+        closed_day.working_day_index as closed_day_index
     from timescales
+    {{ join_working_day('received_day', 'timescales.received_date') }}
+    {{ join_working_day('closed_day', 'timescales.closed_date') }}
+    {{ join_working_day('acknowledged_day', 'timescales.acknowledged_date') }}
+    {{ join_nth_working_day(
+        'due_day', 'received_day.working_day_index', 'timescales.timescale_working_days'
+    ) }}
 
 ),
 
@@ -85,18 +93,20 @@ flagged as (
 )
 
 select
-    case_ref,
-    timescale_working_days,
-    computed_due_date,
-    effective_due_date,
-    working_days_to_respond,
-    working_days_to_acknowledge,
-    working_days_acknowledged_to_response,
-    is_on_time,
-    is_acknowledged_on_time,
+    flagged.case_ref,
+    flagged.timescale_working_days,
+    flagged.computed_due_date,
+    flagged.effective_due_date,
+    flagged.working_days_to_respond,
+    flagged.working_days_to_acknowledge,
+    flagged.working_days_acknowledged_to_response,
+    flagged.is_on_time,
+    flagged.is_acknowledged_on_time,
     case
-        when is_on_time = false and closed_date > effective_due_date
-            then {{ working_days_between('effective_due_date', 'closed_date') }}
-        when is_on_time = false then working_days_to_respond - timescale_working_days
+        when flagged.is_on_time = false and flagged.closed_date > flagged.effective_due_date
+            then flagged.closed_day_index - effective_due_day.working_day_index
+        when flagged.is_on_time = false
+            then flagged.working_days_to_respond - flagged.timescale_working_days
     end as working_days_late
 from flagged
+{{ join_working_day('effective_due_day', 'flagged.effective_due_date') }}

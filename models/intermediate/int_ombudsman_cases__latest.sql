@@ -21,18 +21,6 @@ logged as (
 
 ),
 
-directorate_match as (
-
-    {{ org_unit_match('logged', 'lgsco_ref', 'directorate_recorded', 'decision_date', 'directorate') }}
-
-),
-
-service_match as (
-
-    {{ org_unit_match('logged', 'lgsco_ref', 'service_recorded', 'decision_date', 'service') }}
-
-),
-
 cases as (
 
     select
@@ -63,6 +51,6 @@ select
     logged.remedy_amount_gbp,
     cases.case_ref is not null as is_case_found
 from logged
-left join directorate_match on logged.lgsco_ref = directorate_match.lgsco_ref
-left join service_match on logged.lgsco_ref = service_match.lgsco_ref
+{{ join_org_unit('directorate_match', 'logged', 'directorate_recorded', 'decision_date', 'directorate') }}
+{{ join_org_unit('service_match', 'logged', 'service_recorded', 'decision_date', 'service') }}
 left join cases on logged.case_ref = cases.case_ref
