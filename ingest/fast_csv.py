@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import os
 import re
@@ -38,6 +39,7 @@ from ingest.readers import (
     _detect,
     column_alias,
 )
+from ingest.validate import q
 
 # DuckDB's CSV buffer (bytes); None: its default (32 MiB). Tests shrink it so that a small
 # file is split across threads and row order across buffers is checked.
@@ -86,13 +88,13 @@ def read_clean_csv(
     columns = ", ".join(f"'{alias}': 'varchar'" for alias in aliases)
     buffer = f", buffer_size = {BUFFER_BYTES}" if BUFFER_BYTES else ""
     source = (
-        f"read_csv({_literal(path)}, header = false, skip = 1, auto_detect = false,"
+        f"read_csv({q(str(path))}, header = false, skip = 1, auto_detect = false,"
         f" columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"',"
         f" strict_mode = true, null_padding = false, encoding = 'utf-8'{buffer})"
     )
     try:
         # COPY keeps the file's order (preserve_insertion_order), so Parquet row i is record i.
-        con.execute(f"copy (select * from {source}) to {_literal(out_path)} (format parquet)")
+        con.execute(f"copy (select * from {source}) to {q(str(out_path))} (format parquet)")
     except duckdb.IOException:
         out_path.unlink(missing_ok=True)
         raise
@@ -102,7 +104,7 @@ def read_clean_csv(
     rows, skipped_or_repeated = con.execute(
         "select count(*), count(*) filter (where"
         f" {_all_blank(aliases)} or {_repeats_header(aliases, header)})"
-        f" from read_parquet({_literal(out_path)})"
+        f" from read_parquet({q(str(out_path))})"
     ).fetchone()
     if skipped_or_repeated:
         out_path.unlink(missing_ok=True)
@@ -170,12 +172,16 @@ def _clean_shape(path: Path) -> bool:
     return True
 
 
-_PY_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+@functools.cache
+def _python_white_space() -> str:
+    """A regex class of the characters Python's str.strip removes (worked out once, when a
+    file first takes the fast path, not at import)."""
+    return "[" + "".join(f"\\x{{{c:x}}}" for c in range(0x110000) if chr(c).isspace()) + "]"
 
 
 def _all_blank(aliases: list[str]) -> str:
     """Every field empty or white space (as Python's str.strip sees it): a skipped record."""
-    blank = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _PY_WHITESPACE) + "]*"
+    blank = _python_white_space() + "*"
     return " and ".join(
         f"({alias} is null or regexp_full_match({alias}, '{blank}'))" for alias in aliases
     )
@@ -185,7 +191,3 @@ def _repeats_header(aliases: list[str], header: list[str]) -> str:
     """A record that may be the header again (compared loosely; the row-by-row reader judges)."""
     first = header[0].lower().replace("'", "''")
     return f"contains(lower({aliases[0]}), '{first}')"
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
