@@ -2,7 +2,8 @@
 
 Every run builds into `<warehouse dir>/builds/in_progress.build` (one stable name, so that dbt's
 partial parsing survives from one night to the next: the file's name is the database name in
-dbt's compiled SQL) and keeps it as `<warehouse dir>/builds/<build_id>.duckdb`. Only after
+dbt's compiled SQL), empty or a copy of the last published build (flows/build_base.py), and
+keeps it as `<warehouse dir>/builds/<build_id>.duckdb`. Only after
 dbt build (and the error-severity expectations) pass is the build published: copied, in a
 storage format that older DuckDB versions read (v1.0.0 and later), to a temporary file
 beside `feedback.duckdb` and renamed over it in one atomic step. A reader that has the old
@@ -31,6 +32,8 @@ from flows.settings import duckdb_memory_limit
 from ingest.landing import LandingError, describe_os_error
 from ingest.validate import q
 
+# Tables a run writes into its build besides dbt's (dropped from a build copied to start from).
+RUN_TABLES = ("marts.pipeline_runs", "marts.validation_results")
 PUBLISHED_STORAGE_VERSION = "v1.0.0"  # readable by DuckDB 1.0 and later (BI drivers lag)
 RUN_HISTORY_COLUMNS = (
     ("run_id", "varchar"),
@@ -73,13 +76,23 @@ def work_path(published: Path) -> Path:
     return builds_dir(published) / "in_progress.build"
 
 
-def start_build(published: Path) -> Path:
-    """An empty work file for a new build (what a killed run left there is discarded: the
-    caller holds the run lock)."""
+def start_build(published: Path, base_build_id: str | None = None) -> Path:
+    """The work file for a new build: a copy of kept build `base_build_id` (see
+    flows/build_base.py), else empty. What a killed run left there is discarded (the caller
+    holds the run lock)."""
     work = work_path(published)
     work.parent.mkdir(parents=True, exist_ok=True)
     for stale in (work, Path(f"{work}.wal")):
         stale.unlink(missing_ok=True)
+    if base_build_id:
+        base = build_path(published, base_build_id)
+        shutil.copyfile(base, work)
+        if Path(f"{base}.wal").exists():
+            shutil.copyfile(f"{base}.wal", f"{work}.wal")
+        with duckdb.connect(str(work), config={"memory_limit": duckdb_memory_limit()}) as con:
+            # Tables the run writes itself (not dbt): they hold this run's rows only.
+            for table in RUN_TABLES:
+                con.execute(f"drop table if exists {table}")
     return work
 
 

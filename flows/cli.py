@@ -154,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_suppression(run)
     _add_lgsco(run)
     _add_publish_postgres(run)
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="build every table from scratch, not from a copy of the last published build",
+    )
     run.set_defaults(handler=_cmd_run)
 
     ingest = sub.add_parser(
@@ -283,6 +288,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         lgsco=lgsco,
         suppress_below=args.suppress_below,
         publish_postgres=args.publish_postgres,
+        full_refresh=args.full_refresh,
         return_state=True,
     )
     summary = state.result(raise_on_failure=False)
@@ -301,6 +307,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f" rejected {summary['rows_rejected']} (see audit.rejected_rows);"
         f" models built {summary['models_built']}, tests passed {summary['tests_passed']}"
     )
+    build = summary.get("build") or {}
+    if build:
+        print(f"Build: {build['mode']} ({build['reason']})")
     postgres = summary.get("postgres") or {}
     if postgres.get("database"):
         print(f"Postgres:  {postgres['database']} (schemas {', '.join(postgres['schemas'])})")
@@ -342,7 +351,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     settings = Settings.resolve(args.landing_dir, args.warehouse)
     if args.target == "postgres":
         return _build_postgres(settings, args.select)
-    extra = ["--select", args.select] if args.select else []
+    # In place, so from scratch: the warehouse may predate a purge of the landing zone.
+    extra = ["--full-refresh", *(["--select", args.select] if args.select else [])]
     summary = run_dbt(settings, "build", extra, logger=logging.getLogger("dbt"))
     print(json.dumps(summary.as_dict(), indent=2))
     if not summary.success:
@@ -454,7 +464,8 @@ def _cmd_purge(args: argparse.Namespace) -> int:
 
 
 def _cmd_rollback(args: argparse.Namespace) -> int:
-    from flows.builds import build_path, list_builds, publish_build
+    from flows.build_base import forget_published
+    from flows.builds import build_path, builds_dir, list_builds, publish_build
 
     settings = Settings.resolve(warehouse=args.warehouse)
     builds = list_builds(settings.warehouse)
@@ -467,6 +478,7 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
         )
         return 2
     publish_build(build_path(settings.warehouse, args.build_id), settings.warehouse)
+    forget_published(builds_dir(settings.warehouse))  # the next run builds everything
     print(f"Published build {args.build_id} to {settings.warehouse}")
     return 0
 

@@ -25,8 +25,10 @@ from prefect import flow, get_run_logger, task
 from prefect.context import get_run_context
 from prefect.states import Completed, Failed, State
 
+from flows.build_base import BuildBase, choose_base, record_published
 from flows.builds import (
     append_run_history,
+    builds_dir,
     keep_build,
     list_builds,
     load_run_history,
@@ -289,6 +291,7 @@ def nightly(
     suppress_below: int | None = None,
     publish_postgres: bool = False,
     dbt_vars: dict[str, Any] | None = None,
+    full_refresh: bool = False,
 ) -> State:
     """Refresh the warehouse from the case management system's exports and the LGSCO
     (and, with publish_postgres, the Postgres warehouse after the DuckDB one).
@@ -309,6 +312,7 @@ def nightly(
             lgsco,
             publish_postgres,
             dbt_vars or {},
+            full_refresh,
         )
 
 
@@ -321,6 +325,7 @@ def _refresh(
     lgsco: LgscoSettings | None,
     publish_postgres: bool = False,
     council_vars: dict[str, Any] | None = None,
+    full_refresh: bool = False,
 ) -> State:
     run = {
         "run_id": str(get_run_context().flow_run.id),
@@ -359,19 +364,25 @@ def _refresh(
         files_failed=len(ingested["failed_files"]),
         decisions_scraped=scraped.get("decisions_scraped"),
     )
-    build = start_build(settings.warehouse)
+    # The council's LGSCO name is a CLI setting and a dbt var: keep them one.
+    dbt_vars = dict(council_vars or {})
+    if lgsco:
+        dbt_vars["lgsco_authority_name"] = lgsco.organisation
+    base = choose_base(builds_dir(settings.warehouse), settings.landing_dir, dbt_vars, full_refresh)
+    get_run_logger().info("Build: %s (%s)", base.mode, base.reason)
+    build = start_build(settings.warehouse, base.base_build_id)
     try:
         return _build_and_publish(
             settings,
             build,
+            base,
             run,
             ingested,
             scraped,
             landing,
             timings,
-            lgsco,
             publish_postgres,
-            council_vars,
+            dbt_vars or None,
         )
     finally:
         keep_build(settings.warehouse, run["build_id"])  # a failed build is kept to look into
@@ -380,23 +391,18 @@ def _refresh(
 def _build_and_publish(
     settings: Settings,
     build: Path,
+    base: BuildBase,
     run: dict[str, Any],
     ingested: dict[str, Any],
     scraped: dict[str, Any],
     landing: dict[str, Any],
     timings: dict[str, float],
-    lgsco: LgscoSettings | None,
     publish_postgres: bool,
-    council_vars: dict[str, Any] | None,
+    dbt_vars: dict[str, Any] | None,
 ) -> State:
     build_settings = replace(settings, warehouse=build)
     try:
-        # The council's LGSCO name is a CLI setting and a dbt var: keep them one.
         clock = time.perf_counter()
-        dbt_vars = dict(council_vars or {})
-        if lgsco:
-            dbt_vars["lgsco_authority_name"] = lgsco.organisation
-        dbt_vars = dbt_vars or None
         built = dbt_build(build_settings, dbt_vars)
     except Exception as exc:
         _record(settings, run, "failed", f"dbt build failed: {exc}", published=False)
@@ -427,6 +433,7 @@ def _build_and_publish(
         "files": ingested["files"],
         "models_built": built["models_built"],
         "tests_passed": built["tests_passed"],
+        "build": base.as_dict(),
         "dbt": built,
         "validation": validation,
     }
@@ -467,6 +474,7 @@ def _build_and_publish(
     timings["dbt_docs_s"] = round(time.perf_counter() - clock, 3)
     kept = keep_build(settings.warehouse, run["build_id"])
     summary["publish"] = publish(settings, kept, run["build_id"], summary, _finished(run))
+    record_published(builds_dir(settings.warehouse), run["build_id"], base)
     timings["report_and_publish_s"] = round(time.perf_counter() - clock, 3)
     if publish_postgres:
         clock = time.perf_counter()

@@ -31,7 +31,8 @@ class PostgresPublishError(RuntimeError):
 
 
 def _dbt_args(dbt_vars: dict[str, Any] | None, select: str | None = None) -> list[str]:
-    args = ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
+    # Every table from scratch: the incremental case models' SQL is DuckDB's.
+    args = ["--full-refresh", *(["--vars", json.dumps(dbt_vars)] if dbt_vars else [])]
     return [*args, "--select", select] if select else args
 
 

@@ -81,6 +81,12 @@ def test_rerun_is_identical_builds_are_kept_and_rollback_publishes_one(
     # Every build has the same work file name, so the second night's dbt build reuses the
     # first's parse (a new name, like a changed profile, makes dbt parse everything again).
     assert second.summary["dbt"]["full_parse_reason"] is None
+    # ...and starts from the first night's build: nothing changed, nothing is rebuilt.
+    assert second.summary["build"] == {
+        "mode": "incremental",
+        "base_build_id": first.summary["build_id"],
+        "reason": "0 new case file(s)",
+    }
     assert _marts(second.warehouse) == first_marts  # idempotent
     # Small-number suppression changes the published files, never the warehouse.
     third = run_nightly(tmp_path, SMALL_DELIVERY, suppress_below=5)
@@ -116,6 +122,8 @@ def test_rerun_is_identical_builds_are_kept_and_rollback_publishes_one(
     with duckdb.connect(str(third.warehouse), read_only=True) as con:
         rolled_back = con.execute("select count(*) from marts.pipeline_runs").fetchone()[0]
     assert rolled_back == 2  # the second build's history
+    # After a rollback the next night builds everything (its base is no longer published).
+    assert not (third.warehouse.parent / "builds" / "last_published.json").exists()
 
 
 def test_a_second_run_on_the_same_landing_zone_does_not_start(tmp_path: Path) -> None:

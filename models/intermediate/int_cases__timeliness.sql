@@ -4,10 +4,21 @@
 --   effective_due_date: agreed extension, else the recorded due date, else computed
 --   is_on_time (responses only): closed on or before the extended or recorded due date
 --     when one exists, else within the timescale in working days
+-- Incremental: a build on the last one measures only the cases int_cases__latest rewrote.
+
+{{ config(
+    materialized='incremental',
+    unique_key='case_ref',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
 
 with cases as (
 
     select * from {{ ref('int_cases__latest') }}
+    {% if is_incremental() %}
+        where {{ written_since_last_build() }}
+    {% endif %}
 
 ),
 
@@ -107,6 +118,7 @@ select
             then flagged.closed_day_index - effective_due_day.working_day_index
         when flagged.is_on_time = false
             then flagged.working_days_to_respond - flagged.timescale_working_days
-    end as working_days_late
+    end as working_days_late,
+    {{ build_timestamp() }} as built_at
 from flagged
 {{ join_working_day('effective_due_day', 'flagged.effective_due_date') }}

@@ -2,6 +2,17 @@
 -- directorate and service, financial years, working days, due dates, on-time flags and
 -- escalation links. Contacts the council did not accept (status not_accepted) are in
 -- fct_not_accepted_contacts instead, so no report table counts them as complaints.
+-- Incremental: a build on the last one rewrites the cases any of its four inputs rewrote,
+-- and drops a case that has since become not_accepted.
+
+{{ config(
+    materialized='incremental',
+    unique_key='case_ref',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="delete from {{ this }} where case_ref in (select case_ref from"
+        ~ " {{ ref('int_cases__latest') }} where status = 'not_accepted')",
+) }}
 
 with cases as (
 
@@ -25,7 +36,20 @@ escalations as (
 
     select * from {{ ref('int_cases__escalations') }}
 
-)
+){% if is_incremental() %},
+
+    rewritten as (
+
+        select case_ref from cases where {{ written_since_last_build() }}
+        union
+        select case_ref from org where {{ written_since_last_build() }}
+        union
+        select case_ref from timeliness where {{ written_since_last_build() }}
+        union
+        select case_ref from escalations where {{ written_since_last_build() }}
+
+    )
+{% endif %}
 
 select
     cases.case_ref,
@@ -76,9 +100,14 @@ select
     cases.versions_seen,
     cases.delivery_id,
     cases.source_file,
-    cases.source_row
+    cases.source_row,
+    cases.last_delivery_id,
+    {{ build_timestamp() }} as built_at
 from cases
 inner join org on cases.case_ref = org.case_ref
 inner join timeliness on cases.case_ref = timeliness.case_ref
 inner join escalations on cases.case_ref = escalations.case_ref
 where cases.status <> 'not_accepted'
+{% if is_incremental() %}
+    and cases.case_ref in (select case_ref from rewritten)
+{% endif %}
