@@ -14,42 +14,57 @@
         ~ " {{ ref('int_cases__latest') }} where status = 'not_accepted')",
 ) }}
 
-with cases as (
+{% if is_incremental() %}
+    {% set rewritten_since_last_build = written_since_last_build() %}
+    {% set only_rewritten = "where case_ref in (select case_ref from rewritten)" %}
+{% endif %}
+
+with
+{% if is_incremental() %}
+    rewritten as (
+
+        select case_ref from {{ ref('int_cases__latest') }}
+        where {{ rewritten_since_last_build }}
+        union
+        select case_ref from {{ ref('int_cases__org_mapped') }}
+        where {{ rewritten_since_last_build }}
+        union
+        select case_ref from {{ ref('int_cases__timeliness') }}
+        where {{ rewritten_since_last_build }}
+        union
+        select case_ref from {{ ref('int_cases__escalations') }}
+        where {{ rewritten_since_last_build }}
+
+    ),
+{% endif %}
+
+cases as (
 
     select * from {{ ref('int_cases__latest') }}
+    {{ only_rewritten }}
 
 ),
 
 org as (
 
     select * from {{ ref('int_cases__org_mapped') }}
+    {{ only_rewritten }}
 
 ),
 
 timeliness as (
 
     select * from {{ ref('int_cases__timeliness') }}
+    {{ only_rewritten }}
 
 ),
 
 escalations as (
 
     select * from {{ ref('int_cases__escalations') }}
+    {{ only_rewritten }}
 
-){% if is_incremental() %},
-
-    rewritten as (
-
-        select case_ref from cases where {{ written_since_last_build() }}
-        union
-        select case_ref from org where {{ written_since_last_build() }}
-        union
-        select case_ref from timeliness where {{ written_since_last_build() }}
-        union
-        select case_ref from escalations where {{ written_since_last_build() }}
-
-    )
-{% endif %}
+)
 
 select
     cases.case_ref,
@@ -108,6 +123,3 @@ inner join org on cases.case_ref = org.case_ref
 inner join timeliness on cases.case_ref = timeliness.case_ref
 inner join escalations on cases.case_ref = escalations.case_ref
 where cases.status <> 'not_accepted'
-{% if is_incremental() %}
-    and cases.case_ref in (select case_ref from rewritten)
-{% endif %}
