@@ -44,6 +44,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -76,6 +77,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 STATE_VERSION = 1
+STATE_SAVE_INTERVAL_S = 2.0  # while pages are fetched; always at the end and on an error
 
 
 @dataclass(frozen=True)
@@ -502,12 +504,22 @@ def harvest_decisions(
         len(to_fetch),
     )
 
-    for done, (key, row) in enumerate(to_fetch, start=1):
-        outcome = run.fetch_page(key, row)
+    saved_at = time.monotonic()
+    try:
+        for done, (key, row) in enumerate(to_fetch, start=1):
+            outcome = run.fetch_page(key, row)
+            # The state (every page held so far) is rewritten whole: after each page it
+            # would cost more than the pages themselves once the politeness delay is off.
+            # A run killed in between fetches the pages of its last seconds again.
+            if time.monotonic() - saved_at >= STATE_SAVE_INTERVAL_S:
+                state.save()
+                saved_at = time.monotonic()
+            logger.info("Decision page %d/%d %s: %s", done, len(to_fetch), row.url, outcome)
+            if progress is not None:
+                progress(HarvestProgress(done, len(to_fetch), row.url, outcome))
+    except BaseException:
         state.save()
-        logger.info("Decision page %d/%d %s: %s", done, len(to_fetch), row.url, outcome)
-        if progress is not None:
-            progress(HarvestProgress(done, len(to_fetch), row.url, outcome))
+        raise
 
     if result.complete and newest is not None:
         state.high_water_mark = max(filter(None, (state.high_water_mark, newest)))
