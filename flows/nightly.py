@@ -474,7 +474,10 @@ def _build_and_publish(
     timings["dbt_docs_s"] = round(time.perf_counter() - clock, 3)
     kept = keep_build(settings.warehouse, run["build_id"])
     summary["publish"] = publish(settings, kept, run["build_id"], summary, _finished(run))
-    record_published(builds_dir(settings.warehouse), run["build_id"], base)
+    try:
+        record_published(builds_dir(settings.warehouse), run["build_id"], base)
+    except OSError as exc:  # published all the same; the next night builds everything
+        get_run_logger().warning("Could not record the published build: %s", exc)
     timings["report_and_publish_s"] = round(time.perf_counter() - clock, 3)
     if publish_postgres:
         clock = time.perf_counter()
