@@ -32,8 +32,10 @@ from flows.settings import duckdb_memory_limit
 from ingest.landing import LandingError, describe_os_error
 from ingest.validate import q
 
-# Tables a run writes into its build besides dbt's (dropped from a build copied to start from).
-RUN_TABLES = ("marts.pipeline_runs", "marts.validation_results")
+RUN_HISTORY_TABLE = "marts.pipeline_runs"
+# Tables a run writes into its build besides dbt's (dropped from a build copied to start
+# from): the run history and expectations.runner.RESULTS_TABLE.
+RUN_TABLES = (RUN_HISTORY_TABLE, "marts.validation_results")
 PUBLISHED_STORAGE_VERSION = "v1.0.0"  # readable by DuckDB 1.0 and later (BI drivers lag)
 RUN_HISTORY_COLUMNS = (
     ("run_id", "varchar"),
@@ -216,11 +218,11 @@ def load_run_history(build: Path, published: Path, current: dict[str, Any] | Non
     ddl = ", ".join(f"{name} {sql_type}" for name, sql_type in RUN_HISTORY_COLUMNS)
     with duckdb.connect(str(build)) as con:
         con.execute("create schema if not exists marts")
-        con.execute(f"create or replace table marts.pipeline_runs ({ddl})")
+        con.execute(f"create or replace table {RUN_HISTORY_TABLE} ({ddl})")
         if rows:
             placeholders = ", ".join("?" for _ in RUN_HISTORY_COLUMNS)
             con.executemany(
-                f"insert into marts.pipeline_runs values ({placeholders})",
+                f"insert into {RUN_HISTORY_TABLE} values ({placeholders})",
                 [[row.get(name) for name, _ in RUN_HISTORY_COLUMNS] for row in rows],
             )
     return len(rows)

@@ -11,36 +11,34 @@
     on_schema_change='fail',
 ) }}
 
-with versions as (
+with delivered as (
 
+    -- Every version (incremental: those delivered since this model's last build), counting
+    -- for one version each.
+    select
+        *,
+        1 as version_weight,
+        delivery_id as seen_through
+    from {{ ref('stg_cases__cases') }}
     {% if is_incremental() %}
-        -- Versions delivered since this model's last build, and the latest row held for
-        -- each case they touch (standing for the versions it already counts).
-        {% set last_delivery = watermark('last_delivery_id', '') %}
-        select
-            *,
-            1 as version_weight,
-            delivery_id as seen_through
-        from {{ ref('stg_cases__cases') }}
-        where delivery_id > {{ last_delivery }}
+        where delivery_id > {{ watermark('last_delivery_id', '') }}
+    {% endif %}
 
+),
+
+versions as (
+
+    select * from delivered
+    {% if is_incremental() %}
+        -- The latest row held for each case they touch, standing for the versions it
+        -- already counts.
         union all
-
         select
             {{ star(ref('stg_cases__cases')) }},
             versions_seen as version_weight,
             last_delivery_id as seen_through
         from {{ this }}
-        where case_ref in (
-            select case_ref from {{ ref('stg_cases__cases') }}
-            where delivery_id > {{ last_delivery }}
-        )
-    {% else %}
-        select
-            *,
-            1 as version_weight,
-            delivery_id as seen_through
-        from {{ ref('stg_cases__cases') }}
+        where case_ref in (select case_ref from delivered)
     {% endif %}
 
 ),
