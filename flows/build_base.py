@@ -6,9 +6,9 @@ from scratch:
 
 - the same dbt project (models, macros, seeds, tests, dbt_project.yml, profiles.yml), dbt
   vars and versions of dbt-core, dbt-duckdb and DuckDB built it (one fingerprint);
-- every validated case file it read is still in the landing zone, unchanged: deliveries are
-  only ever added, and a purge (or anything else that removes or rewrites one) means a
-  full build;
+- every validated case file it read (cases and their reasons, actions, payments and
+  profiles) is still in the landing zone, unchanged: deliveries are only ever added, and
+  a purge (or anything else that removes or rewrites one) means a full build;
 - its file is still kept under `builds/`.
 
 Otherwise, or when asked for (`feedback run --full-refresh`, FEEDBACK_FULL_REFRESH=1),
@@ -34,8 +34,15 @@ STATE_FILE = "last_published.json"
 # What dbt builds from: a change to any of these makes every table be built again.
 PROJECT_INPUTS = ("models", "macros", "seeds", "tests/dbt", "dbt_project.yml", "profiles.yml")
 VERSIONED_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb")
-# The entity the incremental models read (stg_cases__cases).
-INCREMENTAL_ENTITIES = ("cases",)
+# The entities the incremental models read (stg_cases__cases and the case details of
+# fct_case_reasons, fct_case_actions, fct_payments and fct_complainant_profiles).
+INCREMENTAL_ENTITIES = (
+    "cases",
+    "case_reasons",
+    "case_actions",
+    "case_payments",
+    "complainant_profile",
+)
 
 
 @dataclass(frozen=True)

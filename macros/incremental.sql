@@ -49,3 +49,19 @@
         *
     {%- endfor -%}
 {%- endmacro %}
+
+{% macro cases_changed_since_last_build(details) -%}
+    {#- For a model of a case's details (reasons, actions, payments, profiles) joined to
+        fct_cases: the cases whose rows of `details` (its staging model) were delivered, or
+        whose latest version or fct_cases row was written, since this model's last build.
+        Rebuilding the model's rows of these cases (and only them) gives what a build from
+        scratch gives. The model must declare `-- depends_on: ref('int_cases__latest')`. -#}
+    select case_ref from {{ details }}
+    where delivery_id > {{ watermark('delivery_id', '') }}
+    union
+    select case_ref from {{ ref('int_cases__latest') }}
+    where {{ written_since_last_build() }}
+    union
+    select case_ref from {{ ref('fct_cases') }}
+    where {{ written_since_last_build() }}
+{%- endmacro %}

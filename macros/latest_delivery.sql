@@ -1,8 +1,9 @@
 {#
     Rows of a child file (reasons, actions) from the latest delivery that holds the case:
-    a case's reasons delivered again replace all of its earlier reasons.
+    a case's reasons delivered again replace all of its earlier reasons. `where`: a filter on
+    the rows ranked (it must keep or drop all the rows of a key together).
 #}
-{% macro rows_of_latest_delivery(relation, key='case_ref') -%}
+{% macro rows_of_latest_delivery(relation, key='case_ref', where=none) -%}
     select *
     from (
         select
@@ -12,6 +13,7 @@
                 order by delivered_at desc, delivery_id desc
             ) as delivery_rank
         from {{ relation }}
+        {% if where %}where {{ where }}{% endif %}
     ) as ranked
     where delivery_rank = 1
 {%- endmacro %}

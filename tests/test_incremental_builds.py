@@ -106,11 +106,57 @@ def _delta(cases_csv: Path, out: Path, day: int, late_parent: tuple[str, str]) -
     else:
         delta.append({**base, "case_ref": parent_ref, "last_modified": modified})
     out.mkdir(parents=True)
-    with (out / "cases_delta.csv").open("w", newline="", encoding="utf-8") as handle:
+    _write_csv(out / "cases_delta.csv", delta)
+    _details_delta(cases_csv.parent, out, rng, day, [row["case_ref"] for row in delta], late_parent)
+    return out
+
+
+def _details_delta(
+    first: Path,
+    out: Path,
+    rng: random.Random,
+    day: int,
+    delta_refs: list[str],
+    late_parent: tuple[str, str],
+) -> None:
+    """One night's reasons, actions, payments and profiles: delivered again for some cases
+    (replacing their earlier ones), delivered for cases of the night's case delta and for a
+    case that arrives a night later (or never), a payment amended and one moved to another
+    case."""
+    # Night 2's are for the late parent, delivered on night 3; night 3's for no case.
+    late_case = late_parent[1] if day == 2 else f"NEVER-DELIVERED-{day}"
+    for name, fields in (
+        ("case_reasons", {"reason": f"Reason of night {day}"}),
+        ("case_actions", {"action": f"Action of night {day}", "completed_date": ""}),
+        ("complainant_profile", {"age_band": f"Band {day}", "sex": ""}),
+    ):
+        earlier = _read_csv(first / f"{name}.csv")
+        template = earlier[0]
+        again = {row["case_ref"] for row in rng.sample(earlier, 6)}
+        refs = sorted(again) + rng.sample(delta_refs, 6) + [late_case]
+        _write_csv(out / f"{name}_delta.csv", [{**template, **fields, "case_ref": r} for r in refs])
+    payments = _read_csv(first / "case_payments.csv")
+    amended, moved = rng.sample(payments, 2)
+    _write_csv(
+        out / "case_payments_delta.csv",
+        [
+            {**amended, "amount_gbp": "1.23"},
+            {**moved, "case_ref": rng.choice(delta_refs)},
+            {**amended, "payment_id": f"PAY-NIGHT{day}", "case_ref": late_case},
+        ],
+    )
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows(delta)
-    return out
+        writer.writerows(rows)
 
 
 def _differences(left: Path, right: Path) -> dict[str, tuple[int, int]]:
@@ -161,8 +207,8 @@ def test_nights_built_on_the_last_build_equal_a_build_from_scratch(
     modes = [(run.summary["build"]["mode"], run.summary["build"]["reason"]) for run in runs]
     assert modes == [
         ("full", "no published build to start from"),
-        ("incremental", "1 new case file(s)"),
-        ("incremental", "1 new case file(s)"),
+        ("incremental", "5 new case file(s)"),
+        ("incremental", "5 new case file(s)"),
     ]
     assert all(run.state.is_completed() for run in runs)
     last = runs[-1]
@@ -178,6 +224,18 @@ def test_nights_built_on_the_last_build_equal_a_build_from_scratch(
         "select count(*) from marts.fct_cases where case_ref in"
         " (select case_ref from marts.fct_not_accepted_contacts)"
     ) == [(0,)]
+
+    # The nights' reasons, actions, payments and profiles were built, each on its case: the
+    # late parent's reasons of night 2 found it on night 3.
+    assert last.query(
+        "select reason, is_case_found from marts.fct_case_reasons where case_ref = 'LATE-PARENT'"
+    ) == [("Reason of night 2", True)]
+    assert last.query(
+        "select (select count(*) from marts.fct_case_actions where action like 'Action of night%'),"
+        " (select count(*) from marts.fct_complainant_profiles where age_band like 'Band %'),"
+        " (select list(payment_id order by payment_id) from marts.fct_payments"
+        "  where payment_id like 'PAY-NIGHT%')"
+    ) == [(26, 26, ["PAY-NIGHT2", "PAY-NIGHT3"])]
 
     # The same landing zone built from scratch, into another warehouse.
     scratch = tmp_path / "scratch"

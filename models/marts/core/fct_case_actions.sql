@@ -1,9 +1,25 @@
 -- One row per remedy or learning action recorded on a case (latest delivery of the case's
 -- actions), with the directorate and dates of the latest version of the case.
+-- Incremental: a build on the last one rebuilds the rows of the cases whose actions were
+-- delivered, or whose case was rewritten, since (macros/incremental.sql).
+-- depends_on: {{ ref('int_cases__latest') }}
+
+{{ config(
+    materialized='incremental',
+    unique_key='case_ref',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+{% if is_incremental() %}
+    {% set changed_cases %}
+        case_ref in ({{ cases_changed_since_last_build(ref('stg_cases__case_actions')) }})
+    {% endset %}
+{% endif %}
 
 with actions as (
 
-    {{ rows_of_latest_delivery(ref('stg_cases__case_actions')) }}
+    {{ rows_of_latest_delivery(ref('stg_cases__case_actions'), where=changed_cases) }}
 
 ),
 
@@ -33,6 +49,7 @@ select
     cases.outcome,
     actions.delivery_id,
     actions.source_file,
-    actions.source_row
+    actions.source_row,
+    {{ build_timestamp() }} as built_at
 from actions
 left join cases on actions.case_ref = cases.case_ref

@@ -1,9 +1,25 @@
 -- One row per reason recorded on a case (latest delivery of the case's reasons), with the
 -- directorate and dates of the latest version of the case.
+-- Incremental: a build on the last one rebuilds the rows of the cases whose reasons were
+-- delivered, or whose case was rewritten, since (macros/incremental.sql).
+-- depends_on: {{ ref('int_cases__latest') }}
+
+{{ config(
+    materialized='incremental',
+    unique_key='case_ref',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+{% if is_incremental() %}
+    {% set changed_cases %}
+        case_ref in ({{ cases_changed_since_last_build(ref('stg_cases__case_reasons')) }})
+    {% endset %}
+{% endif %}
 
 with reasons as (
 
-    {{ rows_of_latest_delivery(ref('stg_cases__case_reasons')) }}
+    {{ rows_of_latest_delivery(ref('stg_cases__case_reasons'), where=changed_cases) }}
 
 ),
 
@@ -31,6 +47,7 @@ select
     cases.outcome,
     reasons.delivery_id,
     reasons.source_file,
-    reasons.source_row
+    reasons.source_row,
+    {{ build_timestamp() }} as built_at
 from reasons
 left join cases on reasons.case_ref = cases.case_ref

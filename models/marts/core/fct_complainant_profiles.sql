@@ -1,9 +1,25 @@
 -- The equalities monitoring of each case's complainant (latest delivery holding the case's
 -- profile), with blanks as 'Not recorded', joined to the case's year, stage and outcome.
+-- Incremental: a build on the last one rebuilds the rows of the cases whose profile was
+-- delivered, or whose case was rewritten, since (macros/incremental.sql).
+-- depends_on: {{ ref('int_cases__latest') }}
+
+{{ config(
+    materialized='incremental',
+    unique_key='case_ref',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+{% if is_incremental() %}
+    {% set changed_cases %}
+        case_ref in ({{ cases_changed_since_last_build(ref('stg_cases__complainant_profile')) }})
+    {% endset %}
+{% endif %}
 
 with profiles as (
 
-    {{ rows_of_latest_delivery(ref('stg_cases__complainant_profile')) }}
+    {{ rows_of_latest_delivery(ref('stg_cases__complainant_profile'), where=changed_cases) }}
 
 ),
 
@@ -30,6 +46,7 @@ select
     cases.outcome,
     profiles.delivery_id,
     profiles.source_file,
-    profiles.source_row
+    profiles.source_row,
+    {{ build_timestamp() }} as built_at
 from profiles
 left join cases on profiles.case_ref = cases.case_ref

@@ -1,5 +1,15 @@
 -- One row per payment, waiver or refund (latest version of each payment_id), counted by
 -- paid_date, with the directorate of the latest version of its case.
+-- Incremental: a build on the last one rebuilds the payments with a version delivered, or
+-- a version on a case rewritten, since (macros/incremental.sql).
+-- depends_on: {{ ref('int_cases__latest') }}
+
+{{ config(
+    materialized='incremental',
+    unique_key='payment_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
 
 with payments as (
 
@@ -12,6 +22,14 @@ with payments as (
                 order by delivered_at desc, delivery_id desc, source_file desc, source_row desc
             ) as version_rank
         from {{ ref('stg_cases__case_payments') }}
+        {% if is_incremental() %}
+            where payment_id in (
+                select payment_id from {{ ref('stg_cases__case_payments') }}
+                where case_ref in (
+                    {{ cases_changed_since_last_build(ref('stg_cases__case_payments')) }}
+                )
+            )
+        {% endif %}
     ) as versions
     where version_rank = 1
 
@@ -38,6 +56,7 @@ select
     cases.stage,
     payments.delivery_id,
     payments.source_file,
-    payments.source_row
+    payments.source_row,
+    {{ build_timestamp() }} as built_at
 from payments
 left join cases on payments.case_ref = cases.case_ref
