@@ -1,19 +1,22 @@
 {#
-    Rows of a child file (reasons, actions) from the latest delivery that holds the case:
-    a case's reasons delivered again replace all of its earlier reasons. `where`: a filter on
-    the rows ranked (it must keep or drop all the rows of a key together).
+    Rows of a child file (reasons, actions, profiles) from the latest delivery that holds the
+    case: a case's reasons delivered again replace all of its earlier reasons. In an
+    incremental build, only the rows of the cases changed since the model's last build
+    (cases_changed_since_last_build, macros/incremental.sql) are ranked.
 #}
-{% macro rows_of_latest_delivery(relation, key='case_ref', where=none) -%}
+{% macro rows_of_latest_delivery(relation) -%}
     select *
     from (
         select
             *,
             dense_rank() over (
-                partition by {{ key }}
+                partition by case_ref
                 order by delivered_at desc, delivery_id desc
             ) as delivery_rank
         from {{ relation }}
-        {% if where %}where {{ where }}{% endif %}
+        {% if is_incremental() %}
+            where case_ref in ({{ cases_changed_since_last_build(relation) }})
+        {% endif %}
     ) as ranked
     where delivery_rank = 1
 {%- endmacro %}

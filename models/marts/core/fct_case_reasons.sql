@@ -1,7 +1,7 @@
 -- One row per reason recorded on a case (latest delivery of the case's reasons), with the
 -- directorate and dates of the latest version of the case.
 -- Incremental: a build on the last one rebuilds the rows of the cases whose reasons were
--- delivered, or whose case was rewritten, since (macros/incremental.sql).
+-- delivered, or whose case was rewritten, since (macros/latest_delivery.sql).
 -- depends_on: {{ ref('int_cases__latest') }}
 
 {{ config(
@@ -11,15 +11,9 @@
     on_schema_change='fail',
 ) }}
 
-{% if is_incremental() %}
-    {% set changed_cases %}
-        case_ref in ({{ cases_changed_since_last_build(ref('stg_cases__case_reasons')) }})
-    {% endset %}
-{% endif %}
-
 with reasons as (
 
-    {{ rows_of_latest_delivery(ref('stg_cases__case_reasons'), where=changed_cases) }}
+    {{ rows_of_latest_delivery(ref('stg_cases__case_reasons')) }}
 
 ),
 

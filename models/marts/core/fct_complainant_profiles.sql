@@ -1,7 +1,7 @@
 -- The equalities monitoring of each case's complainant (latest delivery holding the case's
 -- profile), with blanks as 'Not recorded', joined to the case's year, stage and outcome.
 -- Incremental: a build on the last one rebuilds the rows of the cases whose profile was
--- delivered, or whose case was rewritten, since (macros/incremental.sql).
+-- delivered, or whose case was rewritten, since (macros/latest_delivery.sql).
 -- depends_on: {{ ref('int_cases__latest') }}
 
 {{ config(
@@ -11,15 +11,9 @@
     on_schema_change='fail',
 ) }}
 
-{% if is_incremental() %}
-    {% set changed_cases %}
-        case_ref in ({{ cases_changed_since_last_build(ref('stg_cases__complainant_profile')) }})
-    {% endset %}
-{% endif %}
-
 with profiles as (
 
-    {{ rows_of_latest_delivery(ref('stg_cases__complainant_profile'), where=changed_cases) }}
+    {{ rows_of_latest_delivery(ref('stg_cases__complainant_profile')) }}
 
 ),
 
